@@ -1,0 +1,1 @@
+"""Deployed functions: one thin module per function, the registry, and the local runner."""

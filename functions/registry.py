@@ -1,0 +1,75 @@
+"""The function registry: the single source of truth for what is deployed and how it is reached.
+
+`main.py` exports, the local runner's routing, the Terraform variables, Pub/Sub subscriptions and
+Cloud Scheduler jobs are all derived from `FUNCTIONS`. Adding an endpoint group is one row plus one module.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Trigger(enum.StrEnum):
+    HTTP = "http"
+    PUBSUB = "pubsub"
+    SCHEDULE = "schedule"
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    name: str
+    entry_point: str
+    module: str
+    trigger: Trigger
+    paths: tuple[str, ...] = ()
+    memory_mb: int = 256
+    timeout_s: int = 60
+    max_instances: int = 10
+    min_instances: int = 0
+    concurrency: int = 8
+    secrets: tuple[str, ...] = ()
+    topic: str | None = None
+    schedule: str | None = None
+
+    @property
+    def signature_type(self) -> str:
+        """What functions-framework calls the trigger: Pub/Sub and schedules arrive as CloudEvents."""
+        return "http" if self.trigger is Trigger.HTTP else "cloudevent"
+
+
+DATABASE_SECRETS = ("DATABASE_URL", "REDIS_URL")
+AUTH_SECRETS = ("SUPABASE_JWT_SECRET",)
+
+FUNCTIONS: tuple[FunctionSpec, ...] = (
+    FunctionSpec(
+        name="organizations-api",
+        entry_point="organizations_api",
+        module="functions.organizations",
+        trigger=Trigger.HTTP,
+        paths=("/api/v1/organizations", "/api/v1/public/organizations"),
+        min_instances=1,
+        secrets=DATABASE_SECRETS + AUTH_SECRETS,
+    ),
+    FunctionSpec(
+        name="docs-api",
+        entry_point="docs_api",
+        module="functions.docs",
+        trigger=Trigger.HTTP,
+        paths=("/api/v1/openapi.json", "/api/docs"),
+        memory_mb=256,
+        max_instances=3,
+        secrets=DATABASE_SECRETS,
+    ),
+)
+
+
+def by_entry_point(entry_point: str) -> FunctionSpec:
+    for spec in FUNCTIONS:
+        if spec.entry_point == entry_point:
+            return spec
+    raise KeyError(entry_point)
+
+
+def http_functions() -> list[FunctionSpec]:
+    return [spec for spec in FUNCTIONS if spec.trigger is Trigger.HTTP]

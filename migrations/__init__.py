@@ -1,0 +1,1 @@
+"""Numbered, forward-only SQL migrations and their runner (`python -m migrations up|status`)."""

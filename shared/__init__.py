@@ -1,0 +1,1 @@
+"""The shared package: domain, services, repositories, adapters, HTTP kit and configuration."""

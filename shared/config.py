@@ -1,0 +1,63 @@
+"""Typed settings, read from the environment once, at call time."""
+
+from __future__ import annotations
+
+import enum
+from functools import cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDERS = frozenset({"", "changeme", "change-me", "secret", "placeholder", "todo", "xxx"})
+
+
+class Environment(enum.StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class SettingsError(RuntimeError):
+    """Raised when production starts with missing or placeholder secrets."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+    environment: Environment = Field(default=Environment.DEVELOPMENT, alias="APP_ENV")
+    database_url: str = ""
+    redis_url: str = ""
+    supabase_jwt_secret: str = ""
+    jwt_audience: str = "authenticated"
+    jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
+
+    db_pool_size: int = Field(default=5, ge=1, le=100)
+    db_statement_timeout_ms: int = Field(default=5_000, ge=100)
+    db_connect_timeout_s: float = Field(default=5.0, gt=0)
+    redis_timeout_s: float = Field(default=0.5, gt=0)
+
+    max_body_bytes: int = Field(default=1_048_576, ge=1_024)
+    max_page_size: int = Field(default=100, ge=1, le=1_000)
+    log_level: str = "INFO"
+    gcp_project: str | None = Field(default=None, alias="GOOGLE_CLOUD_PROJECT")
+
+    def require_production_secrets(self) -> None:
+        """Stop start-up when a production secret is missing or a placeholder."""
+        if self.environment is not Environment.PRODUCTION:
+            return
+        required = {
+            "DATABASE_URL": self.database_url,
+            "REDIS_URL": self.redis_url,
+            "SUPABASE_JWT_SECRET": self.supabase_jwt_secret,
+        }
+        bad = sorted(name for name, value in required.items() if value.strip().lower() in PLACEHOLDERS)
+        if bad:
+            raise SettingsError(f"missing or placeholder settings in production: {', '.join(bad)}")
+
+
+@cache
+def get_settings() -> Settings:
+    """The process's settings; validated on first use, never at import."""
+    settings = Settings()
+    settings.require_production_secrets()
+    return settings

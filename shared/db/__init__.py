@@ -1,0 +1,1 @@
+"""PostgreSQL access: a pooled pg8000 connection per transaction."""

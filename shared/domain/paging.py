@@ -1,0 +1,47 @@
+"""Paging and tenant scope, shared by every list query."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    page: int = 1
+    page_size: int = 10
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.page_size
+
+
+@dataclass(frozen=True)
+class PageResult(Generic[T]):
+    items: list[T]
+    total: int
+    page: PageRequest
+
+    @property
+    def total_pages(self) -> int:
+        return -(-self.total // self.page.page_size)
+
+
+@dataclass(frozen=True)
+class TenantScope:
+    """The organizations a query may touch: `None` means every organization (Admin, PlatformOwner)."""
+
+    organization_ids: frozenset[int] | None
+
+    @classmethod
+    def everything(cls) -> TenantScope:
+        return cls(None)
+
+    @classmethod
+    def only(cls, *organization_ids: int) -> TenantScope:
+        return cls(frozenset(organization_ids))
+
+    def allows(self, organization_id: int) -> bool:
+        return self.organization_ids is None or organization_id in self.organization_ids

@@ -1,0 +1,55 @@
+"""Structured JSON logs in the shape Cloud Logging reads from stdout."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from functools import cache
+from typing import Any
+
+from shared.config import get_settings
+
+TRACE_HEADER = re.compile(r"^([0-9a-f]{32})(?:/(\d+))?")
+TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$")
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "severity": record.levelname,
+            "message": record.getMessage(),
+            "logger": record.name,
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
+        }
+        entry.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            entry["stack_trace"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+@cache
+def configure_logging() -> None:
+    """Send every log record to stdout as one JSON line; idempotent."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(get_settings().log_level.upper())
+
+
+def trace_fields(headers: Any, project: str | None) -> dict[str, str]:
+    """The trace and span Cloud Logging correlates on, from X-Cloud-Trace-Context or traceparent."""
+    trace_id = span_id = None
+    if match := TRACEPARENT.match(headers.get("traceparent", "")):
+        trace_id, span_id = match.group(1), match.group(2)
+    elif match := TRACE_HEADER.match(headers.get("X-Cloud-Trace-Context", "")):
+        trace_id, span_id = match.group(1), match.group(2)
+    if not trace_id:
+        return {}
+    trace = f"projects/{project}/traces/{trace_id}" if project else trace_id
+    fields = {"logging.googleapis.com/trace": trace}
+    if span_id:
+        fields["logging.googleapis.com/spanId"] = span_id
+    return fields

@@ -1,0 +1,216 @@
+"""Routing inside one function: match, authenticate, authorize, parse, call, render, log."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import flask
+from pydantic import BaseModel
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+
+from shared.auth.authenticate import authenticate
+from shared.auth.policy import authorize
+from shared.config import get_settings
+from shared.domain.errors import DomainError
+from shared.domain.paging import PageRequest, PageResult
+from shared.domain.principal import Principal
+from shared.http.errors import HttpError, error_body
+from shared.http.logs import configure_logging, trace_fields
+from shared.http.request import page_request, parse_body, parse_query
+
+log = logging.getLogger("http")
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A handler result with a status or headers other than the route's defaults."""
+
+    body: Any
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Call:
+    """Everything a handler needs about the request it serves."""
+
+    request: flask.Request
+    params: dict[str, Any]
+    request_id: str
+    principal: Principal | None = None
+    body: Any = None
+    query: Any = None
+    page: PageRequest = field(default_factory=PageRequest)
+
+    @property
+    def user(self) -> Principal:
+        assert self.principal is not None, "only authenticated routes read call.user"
+        return self.principal
+
+
+Handler = Callable[[Call], Any]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    handler: Handler
+    action: str | None
+    summary: str
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    response: Any = None
+    status: int = 200
+    paged: bool = False
+    tag: str = ""
+
+
+class Router:
+    def __init__(self, name: str, *, tag: str) -> None:
+        self.name = name
+        self.tag = tag
+        self.routes: list[Route] = []
+        self._map = Map(strict_slashes=False, merge_slashes=False)
+        self.route("GET", "/health", action=None, summary="Database and cache reachability")(_health)
+
+    def route(self, method: str, path: str, *, action: str | None, summary: str,
+              body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
+              response: Any = None, status: int = 200, paged: bool = False) -> Callable[[Handler], Handler]:
+        """Register a handler; `action` names its policy entry, `None` makes it public."""
+        def register(handler: Handler) -> Handler:
+            route = Route(method, path, handler, action, summary, body, query, response, status, paged, self.tag)
+            self.routes.append(route)
+            self._map.add(Rule(path, methods=[method], endpoint=route))
+            return handler
+        return register
+
+    def dispatch(self, request: flask.Request) -> flask.Response:
+        configure_logging()
+        started = time.perf_counter()
+        request_id = _request_id(request)
+        response = self._respond(request, request_id)
+        response.headers["X-Request-Id"] = request_id
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        _log_request(request, response, started)
+        return response
+
+    def _respond(self, request: flask.Request, request_id: str) -> flask.Response:
+        try:
+            route, params = self._match(request)
+            call = Call(request, params, request_id)
+            if route.action is not None:
+                call.principal = authenticate(request)
+                authorize(call.principal, route.action)
+            if route.query is not None:
+                call.query = parse_query(request, route.query)
+            if route.paged:
+                call.page = page_request(request)
+            if route.body is not None:
+                call.body = parse_body(request, route.body)
+            return _render(route.handler(call), route.status)
+        except DomainError as exc:
+            return _error_response(exc)
+        except Exception:
+            log.exception("unhandled error", extra={"fields": {"request_id": request_id}})
+            return _json(error_body("internal", "Something went wrong on our side."), 500)
+
+    def _match(self, request: flask.Request) -> tuple[Route, dict[str, Any]]:
+        adapter = self._map.bind("localhost")
+        try:
+            route, params = adapter.match(request.path, method=request.method)
+        except MethodNotAllowed as exc:
+            allowed = ", ".join(sorted(exc.valid_methods or []))
+            raise HttpError(405, "method_not_allowed", f"Use one of: {allowed}.", headers={"Allow": allowed}) from exc
+        except NotFound as exc:
+            raise HttpError(404, "not_found", "No such route.") from exc
+        return route, params
+
+
+def _render(result: Any, default_status: int) -> flask.Response:
+    reply = result if isinstance(result, Reply) else Reply(result)
+    status = reply.status or default_status
+    if reply.body is None:
+        response = flask.Response(status=204 if status == 200 else status)
+    else:
+        response = _json(_plain(reply.body), status)
+    response.headers.update(reply.headers)
+    return response
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _json(body: Any, status: int) -> flask.Response:
+    return flask.Response(json.dumps(body, separators=(",", ":")), status=status, mimetype="application/json")
+
+
+def _error_response(exc: DomainError) -> flask.Response:
+    response = _json(error_body(exc.code, exc.message, exc.details), exc.status)
+    if isinstance(exc, HttpError):
+        response.headers.update(exc.headers)
+    if exc.status == 401:
+        response.headers["WWW-Authenticate"] = f'Bearer error="invalid_token", error_description="{exc.code}"'
+    return response
+
+
+def _request_id(request: flask.Request) -> str:
+    incoming = request.headers.get("X-Request-Id", "")
+    return incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
+def _log_request(request: flask.Request, response: flask.Response, started: float) -> None:
+    latency = time.perf_counter() - started
+    fields: dict[str, Any] = {
+        "httpRequest": {
+            "requestMethod": request.method,
+            "requestUrl": request.url,
+            "status": response.status_code,
+            "responseSize": str(response.calculate_content_length() or 0),
+            "userAgent": request.user_agent.string,
+            "remoteIp": request.remote_addr,
+            "latency": f"{latency:.6f}s",
+        },
+        "request_id": response.headers["X-Request-Id"],
+        **trace_fields(request.headers, get_settings().gcp_project),
+    }
+    level = logging.ERROR if response.status_code >= 500 else logging.INFO
+    log.log(level, "%s %s %s", request.method, request.path, response.status_code, extra={"fields": fields})
+
+
+def page_headers(result: PageResult[Any]) -> dict[str, str]:
+    """Paging facts for list routes whose body stays a bare array, as in the original API."""
+    return {
+        "X-Total-Count": str(result.total),
+        "X-Page": str(result.page.page),
+        "X-Page-Size": str(result.page.page_size),
+        "X-Total-Pages": str(result.total_pages),
+    }
+
+
+def _health(call: Call) -> Reply:
+    from shared.http.health import health_report  # the health probe pulls in Redis; load it on use
+
+    report = health_report()
+    return Reply(report, status=200 if report["status"] == "UP" else 503)

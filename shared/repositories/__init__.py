@@ -1,0 +1,1 @@
+"""Repositories own all SQL: one module per aggregate, returning domain objects."""

@@ -1,0 +1,57 @@
+"""Field types shared by the API's models."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+MARKUP_OR_CONTROL = re.compile(r"[<>\x00-\x1f\x7f]")
+EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+HTTP_URL = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
+
+
+def _plain_text(value: str) -> str:
+    if MARKUP_OR_CONTROL.search(value):
+        raise ValueError("must not contain markup or control characters")
+    return value
+
+
+def _email(value: str) -> str:
+    if not EMAIL.match(value):
+        raise ValueError("must be an email address")
+    return value
+
+
+def _http_url(value: str) -> str:
+    if not HTTP_URL.match(value):
+        raise ValueError("must be an http(s) URL")
+    return value
+
+
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255), AfterValidator(_plain_text)
+]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=255), AfterValidator(_email)]
+Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(_http_url)]
+LongText = Annotated[str, StringConstraints(max_length=5_000)]
+
+
+class StrictModel(BaseModel):
+    """JSON bodies: unknown fields are refused and nothing is coerced (validated from JSON text)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class QueryModel(BaseModel):
+    """Query strings: text is converted to the field's type; unknown parameters are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class ReadModel(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+PositiveId = Annotated[int, Field(ge=1, le=2**63 - 1)]
