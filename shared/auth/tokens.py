@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from uuid import UUID
 
@@ -57,8 +58,6 @@ def verify(token: str) -> UUID:
 def issue(user_id: UUID, secret: str, *, email: str | None = None, ttl_seconds: int = 86_400,
           now: int | None = None) -> str:
     """Sign a Supabase-shaped HS256 token (local runs and tests)."""
-    import time
-
     issued = int(now if now is not None else time.time())
     claims = {"sub": str(user_id), "aud": "authenticated", "role": "authenticated",
               "iat": issued, "exp": issued + ttl_seconds, "email": email}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -116,10 +117,8 @@ def _alive(con: pg8000.native.Connection) -> bool:
 
 
 def _close_quietly(con: pg8000.native.Connection) -> None:
-    try:
+    with contextlib.suppress(InterfaceError, DatabaseError, OSError):
         con.close()
-    except (InterfaceError, DatabaseError, OSError):
-        pass
 
 
 @cache

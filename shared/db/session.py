@@ -44,7 +44,7 @@ class Session:
     def _run(self, sql: str, params: dict[str, Any]) -> list[list[Any]]:
         try:
             return self._con.run(sql, **params)  # type: ignore[no-any-return]
-        except InterfaceError as exc:
+        except (InterfaceError, OSError) as exc:  # pg8000 lets some socket errors through unwrapped
             raise DatabaseUnavailable() from exc
         except DatabaseError as exc:
             if _sqlstate(exc).startswith(("08", "57P")):  # connection exception, admin shutdown

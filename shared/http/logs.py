@@ -21,7 +21,7 @@ class JsonFormatter(logging.Formatter):
             "severity": record.levelname,
             "message": record.getMessage(),
             "logger": record.name,
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
+            "time": f"{self.formatTime(record, '%Y-%m-%dT%H:%M:%S')}.{int(record.msecs):03d}Z",
         }
         entry.update(getattr(record, "fields", {}))
         if record.exc_info:
@@ -41,13 +41,12 @@ def configure_logging() -> None:
 
 def trace_fields(headers: Any, project: str | None) -> dict[str, str]:
     """The trace and span Cloud Logging correlates on, from X-Cloud-Trace-Context or traceparent."""
-    trace_id = span_id = None
-    if match := TRACEPARENT.match(headers.get("traceparent", "")):
-        trace_id, span_id = match.group(1), match.group(2)
-    elif match := TRACE_HEADER.match(headers.get("X-Cloud-Trace-Context", "")):
-        trace_id, span_id = match.group(1), match.group(2)
-    if not trace_id:
+    match = TRACEPARENT.match(headers.get("traceparent", "")) or TRACE_HEADER.match(
+        headers.get("X-Cloud-Trace-Context", "")
+    )
+    if not match:
         return {}
+    trace_id, span_id = match.group(1), match.group(2)
     trace = f"projects/{project}/traces/{trace_id}" if project else trace_id
     fields = {"logging.googleapis.com/trace": trace}
     if span_id:

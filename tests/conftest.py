@@ -1,0 +1,178 @@
+"""Fixtures: real PostgreSQL and Redis, a fresh migrated database per test, settings from the environment."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+import requests
+from werkzeug.serving import make_server
+
+from shared.auth.tokens import issue
+from shared.cache import reset_redis
+from shared.config import get_settings
+from shared.db.pool import Pool, reset_pool
+from shared.db.session import transaction
+from shared.db.url import ConnectionParams
+from shared.domain.roles import Role
+from tests.servers import DatabaseFactory, postgres_server, redis_server
+
+JWT_SECRET = "test-secret-with-at-least-thirty-two-bytes"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    with redis_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def databases(postgres_url: str) -> Iterator[DatabaseFactory]:
+    factory = DatabaseFactory(postgres_url)
+    yield factory
+    factory.close()
+
+
+@pytest.fixture
+def database(databases: DatabaseFactory) -> Iterator[ConnectionParams]:
+    """A migrated database of this test's own, dropped afterwards."""
+    params = databases.create()
+    yield params
+    reset_pool()
+    databases.drop(params)
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, database: ConnectionParams, databases: DatabaseFactory,
+        redis_url: str) -> Iterator[None]:
+    """Point the platform's settings at this test's database and the test Redis."""
+    monkeypatch.setenv("APP_ENV", "test")
+    monkeypatch.setenv("DATABASE_URL", databases.url(database))
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.setenv("SUPABASE_JWT_SECRET", JWT_SECRET)
+    _forget_clients()
+    yield
+    _forget_clients()
+
+
+def _forget_clients() -> None:
+    get_settings.cache_clear()
+    reset_pool()
+    reset_redis()
+
+
+@pytest.fixture
+def pool(database: ConnectionParams) -> Iterator[Pool]:
+    """A pool of the test's own, apart from the platform's, for arranging and inspecting data."""
+    pool = Pool(database, size=4, statement_timeout_ms=10_000, connect_timeout_s=5)
+    yield pool
+    pool.close()
+
+
+@pytest.fixture
+def sql(pool: Pool) -> Callable[..., list[dict[str, object]]]:
+    """Run one statement in its own committed transaction and return its rows."""
+    def run(statement: str, **params: object) -> list[dict[str, object]]:
+        with transaction(pool) as session:
+            return session.fetch_all(statement, **params)
+
+    return run
+
+
+@dataclass(frozen=True)
+class User:
+    user_id: uuid.UUID
+    role: Role
+    organization_id: int | None
+
+    @property
+    def token(self) -> str:
+        return issue(self.user_id, JWT_SECRET)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+MakeUser = Callable[..., User]
+
+
+@pytest.fixture
+def make_user(env: None, pool: Pool) -> MakeUser:
+    """Create a profile (committed) and return a user that can call the API."""
+    def make(role: Role = Role.USER, organization_id: int | None = None) -> User:
+        user_id = uuid.uuid4()
+        with transaction(pool) as session:
+            session.execute(
+                "INSERT INTO profiles (id, email, role_id, organization_id)"
+                " VALUES (CAST(:id AS UUID), :email, :role, :org)",
+                id=str(user_id), email=f"{user_id}@test.local", role=int(role), org=organization_id,
+            )
+        return User(user_id, role, organization_id)
+
+    return make
+
+
+@pytest.fixture
+def make_org(env: None, pool: Pool) -> Callable[..., int]:
+    """Create an organization directly in the database and return its id."""
+    def make(org_type: str = "advertiser", name: str | None = None) -> int:
+        with transaction(pool) as session:
+            return int(session.fetch_value(
+                "INSERT INTO organizations (name, type) VALUES (:name, :type) RETURNING organization_id",
+                name=name or f"Org {uuid.uuid4().hex[:6]}", type=org_type,
+            ))
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[str]:
+    """The local platform router over real functions-framework apps, on a free loopback port."""
+    from functions.local.router import build_router
+
+    server = make_server("127.0.0.1", 0, build_router(), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+class Api:
+    """A client of the live platform: paths are relative to its base URL."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.http = requests.Session()
+
+    def request(self, method: str, path: str, **kwargs: object) -> requests.Response:
+        return self.http.request(method, self.base_url + path, timeout=10, **kwargs)  # type: ignore[arg-type]
+
+    def get(self, path: str, **kwargs: object) -> requests.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: object) -> requests.Response:
+        return self.request("POST", path, **kwargs)
+
+    def put(self, path: str, **kwargs: object) -> requests.Response:
+        return self.request("PUT", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: object) -> requests.Response:
+        return self.request("DELETE", path, **kwargs)
+
+
+@pytest.fixture
+def api(live_server: str, env: None) -> Iterator[Api]:
+    """An HTTP client for the live platform, served from this test's database."""
+    client = Api(live_server)
+    yield client
+    client.http.close()
