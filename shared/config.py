@@ -28,8 +28,19 @@ class Settings(BaseSettings):
     database_url: str = ""
     redis_url: str = ""
     supabase_jwt_secret: str = ""
+    supabase_jwks_url: str = ""
+    jwt_issuer: str = ""
     jwt_audience: str = "authenticated"
     jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    jwks_cache_seconds: int = Field(default=600, ge=0)
+    jwks_min_refresh_seconds: float = Field(default=30.0, ge=0)
+    supabase_webhook_secret: str = ""
+    supabase_webhook_signing_secret: str = ""
+
+    rate_limit_user_per_minute: int = Field(default=600, ge=1)
+    rate_limit_organization_per_minute: int = Field(default=3_000, ge=1)
+    rate_limit_ip_per_minute: int = Field(default=60, ge=1)
+    cors_allowed_origins: str = ""  # comma-separated exact origins, e.g. https://app.example.com
 
     db_pool_size: int = Field(default=5, ge=1, le=100)
     db_statement_timeout_ms: int = Field(default=5_000, ge=100)
@@ -41,6 +52,10 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     gcp_project: str | None = Field(default=None, alias="GOOGLE_CLOUD_PROJECT")
 
+    @property
+    def cors_origins(self) -> frozenset[str]:
+        return frozenset(o.strip().rstrip("/") for o in self.cors_allowed_origins.split(",") if o.strip())
+
     def require_production_secrets(self) -> None:
         """Stop start-up when a production secret is missing or a placeholder."""
         if self.environment is not Environment.PRODUCTION:
@@ -48,7 +63,8 @@ class Settings(BaseSettings):
         required = {
             "DATABASE_URL": self.database_url,
             "REDIS_URL": self.redis_url,
-            "SUPABASE_JWT_SECRET": self.supabase_jwt_secret,
+            "SUPABASE_JWT_SECRET or SUPABASE_JWKS_URL": self.supabase_jwt_secret or self.supabase_jwks_url,
+            "SUPABASE_WEBHOOK_SECRET": self.supabase_webhook_secret,
         }
         bad = sorted(name for name, value in required.items() if value.strip().lower() in PLACEHOLDERS)
         if bad:
