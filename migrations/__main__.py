@@ -6,14 +6,14 @@ import argparse
 import sys
 
 from migrations import runner
-from shared.db.pool import get_pool
+from shared.db.pool import owner_pool
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m migrations")
     parser.add_argument("command", choices=["up", "status"])
     args = parser.parse_args(argv)
-    pool = get_pool()
+    pool = owner_pool()
     try:
         if args.command == "up":
             applied = runner.up(pool)

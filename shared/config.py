@@ -42,11 +42,13 @@ class Settings(BaseSettings):
     rate_limit_ip_per_minute: int = Field(default=60, ge=1)
     cors_allowed_origins: str = ""  # comma-separated exact origins, e.g. https://app.example.com
 
+    db_role: str = "platform_app"  # switched to after login, so row-level security applies
     db_pool_size: int = Field(default=5, ge=1, le=100)
     db_statement_timeout_ms: int = Field(default=5_000, ge=100)
     db_connect_timeout_s: float = Field(default=5.0, gt=0)
     redis_timeout_s: float = Field(default=0.5, gt=0)
 
+    trusted_proxy_hops: int = Field(default=0, ge=0, le=5)  # load balancers in front that append X-Forwarded-For
     max_body_bytes: int = Field(default=1_048_576, ge=1_024)
     max_page_size: int = Field(default=100, ge=1, le=1_000)
     log_level: str = "INFO"

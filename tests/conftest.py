@@ -11,6 +11,7 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
+from shared.auth.authenticate import principals
 from shared.auth.tokens import issue
 from shared.cache import reset_redis
 from shared.config import get_settings
@@ -21,6 +22,7 @@ from shared.domain.roles import Role
 from tests.servers import DatabaseFactory, postgres_server, redis_server
 
 JWT_SECRET = "test-secret-with-at-least-thirty-two-bytes"
+WEBHOOK_SECRET = "test-webhook-secret"
 
 
 @pytest.fixture(scope="session")
@@ -59,12 +61,14 @@ def env(monkeypatch: pytest.MonkeyPatch, database: ConnectionParams, databases: 
     monkeypatch.setenv("DATABASE_URL", databases.url(database))
     monkeypatch.setenv("REDIS_URL", redis_url)
     monkeypatch.setenv("SUPABASE_JWT_SECRET", JWT_SECRET)
+    monkeypatch.setenv("SUPABASE_WEBHOOK_SECRET", WEBHOOK_SECRET)
     _forget_clients()
     yield
     _forget_clients()
 
 
 def _forget_clients() -> None:
+    principals.clear()
     get_settings.cache_clear()
     reset_pool()
     reset_redis()

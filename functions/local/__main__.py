@@ -22,8 +22,9 @@ from functions.local.seed import DemoUser, seed_demo_data
 from migrations import runner
 from shared.auth.tokens import issue
 from shared.config import get_settings
-from shared.db.pool import get_pool
+from shared.db.pool import get_pool, owner_pool
 from shared.db.uow import UnitOfWork
+from shared.domain.principal import TenantScope
 
 LOCAL_DIR = Path(__file__).resolve().parents[2] / ".local"
 
@@ -38,8 +39,10 @@ def main() -> int:
         generated_secret = not os.environ.get("SUPABASE_JWT_SECRET")
         if generated_secret:
             os.environ["SUPABASE_JWT_SECRET"] = secrets.token_urlsafe(32)
-        runner.up(get_pool())
-        users = seed_demo_data(UnitOfWork())
+        migrations = owner_pool()
+        runner.up(migrations)
+        migrations.close()
+        users = seed_demo_data(UnitOfWork(TenantScope.everything()))
         server = make_server("127.0.0.1", port, build_router(), threaded=True)
         _stop_on_signals(server.shutdown)
         _print_welcome(port, users, generated_secret)

@@ -53,6 +53,7 @@ def seed_demo_data(uow: UnitOfWork) -> list[DemoUser]:
             }
             users = [DemoUser(demo_user_id(email), email, role, org_ids[t]) for role, email, t in USERS]
             for user in users:
-                uow.profiles.upsert(user.user_id, user.email, user.role, user.organization_id)
+                uow.profiles.add(user.user_id, {"email": user.email, "role_id": user.role,
+                                                "organization_id": user.organization_id})
         uow.commit()
     return users

@@ -1,7 +1,12 @@
-"""The access policy: which roles may perform each action. Tenant scope is applied by the services."""
+"""The access policy: which roles may perform each action. Tenant scope is applied by the services.
+
+Every route names its action here; a route whose action is missing is denied to everyone, and the
+tests fail. Admin and PlatformOwner act across organizations; everyone else only inside their own.
+"""
 
 from __future__ import annotations
 
+from shared.auth.tokens import InvalidToken
 from shared.domain.errors import Forbidden
 from shared.domain.principal import Principal
 from shared.domain.roles import Role
@@ -11,15 +16,28 @@ CROSS_TENANT = frozenset({Role.ADMIN, Role.PLATFORM_OWNER})
 MANAGERS = CROSS_TENANT | {Role.ADVERTISER_MANAGER, Role.AFFILIATE_MANAGER, Role.AGENCY_MANAGER}
 
 POLICY: dict[str, frozenset[Role]] = {
+    "users.me": EVERYONE,
+    "profiles.create": EVERYONE,
+    "profiles.upsert": EVERYONE,
+    "profiles.update": EVERYONE,
+    "profiles.delete": MANAGERS,
     "organizations.create": EVERYONE,
     "organizations.list": EVERYONE,
     "organizations.read": EVERYONE,
     "organizations.update": MANAGERS,
     "organizations.archive": CROSS_TENANT,
+    "audit.read": MANAGERS,
 }
 
+# Actions a verified token may perform before its user has a profile.
+WITHOUT_PROFILE = frozenset({"users.me", "profiles.create"})
 
-def authorize(principal: Principal, action: str) -> None:
-    """403 unless the principal's role may perform the action; unknown actions are denied."""
+
+def authorize(principal: Principal | None, action: str) -> None:
+    """401 without a profile (unless the action allows it), 403 unless the role may act."""
+    if principal is None:
+        if action in WITHOUT_PROFILE:
+            return
+        raise InvalidToken("no_profile", "The user has no profile yet.")
     if principal.role not in POLICY.get(action, frozenset()):
         raise Forbidden("Your role may not perform this action.")

@@ -37,9 +37,12 @@ class Pool:
         size: int,
         statement_timeout_ms: int,
         connect_timeout_s: float,
+        role: str | None = None,
     ) -> None:
         self._params = params
         self._startup = {"statement_timeout": str(statement_timeout_ms), "TimeZone": "UTC"}
+        if role:
+            self._startup["role"] = role
         self._connect_timeout_s = connect_timeout_s
         self._slots = threading.BoundedSemaphore(size)
         self._idle: list[tuple[pg8000.native.Connection, float]] = []
@@ -123,7 +126,7 @@ def _close_quietly(con: pg8000.native.Connection) -> None:
 
 @cache
 def get_pool() -> Pool:
-    """The process's pool, built on first use from the settings."""
+    """The process's pool, built on first use from the settings; its connections act as `db_role`."""
     settings = get_settings()
     if not settings.database_url:
         raise DatabaseUnavailable()
@@ -132,7 +135,15 @@ def get_pool() -> Pool:
         size=settings.db_pool_size,
         statement_timeout_ms=settings.db_statement_timeout_ms,
         connect_timeout_s=settings.db_connect_timeout_s,
+        role=settings.db_role or None,
     )
+
+
+def owner_pool() -> Pool:
+    """A one-connection pool as the login role itself, for migrations (DDL needs the tables' owner)."""
+    settings = get_settings()
+    return Pool(parse_database_url(settings.database_url), size=1, statement_timeout_ms=600_000,
+                connect_timeout_s=settings.db_connect_timeout_s)
 
 
 def reset_pool() -> None:

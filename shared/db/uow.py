@@ -1,4 +1,4 @@
-"""The unit of work: one transaction and the repositories that share it."""
+"""The unit of work: one transaction, its tenant scope, and the repositories that share it."""
 
 from __future__ import annotations
 
@@ -8,18 +8,26 @@ from types import TracebackType
 
 from shared.db.pool import Pool, get_pool
 from shared.db.session import Session
+from shared.domain.principal import TenantScope
+from shared.repositories.audit import AuditRepository
 from shared.repositories.organizations import OrganizationRepository
 from shared.repositories.profiles import ProfileRepository
 
 
 class UnitOfWork:
-    """`with uow:` opens a transaction; `uow.commit()` keeps its writes, otherwise they are rolled back."""
+    """`with uow:` opens a transaction limited to `scope`; `uow.commit()` keeps its writes.
+
+    The scope is also declared to PostgreSQL, whose row-level security policies enforce it again,
+    so a query that forgot its tenant filter still cannot read or write another tenant's rows.
+    """
 
     session: Session
     organizations: OrganizationRepository
     profiles: ProfileRepository
+    audit: AuditRepository
 
-    def __init__(self, pool: Pool | None = None) -> None:
+    def __init__(self, scope: TenantScope, pool: Pool | None = None) -> None:
+        self.scope = scope
         self._pool = pool
         self._stack = ExitStack()
         self._open = False
@@ -27,10 +35,11 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         con = self._stack.enter_context((self._pool or get_pool()).connection())
         self.session = Session(con)
-        self.session.execute("START TRANSACTION")
+        self.session.execute(begin_statement(self.scope))
         self._open = True
         self.organizations = OrganizationRepository(self.session)
         self.profiles = ProfileRepository(self.session)
+        self.audit = AuditRepository(self.session)
         return self
 
     def commit(self) -> None:
@@ -48,3 +57,17 @@ class UnitOfWork:
             self._stack.__exit__(*sys.exc_info())
             raise
         self._stack.__exit__(exc_type, exc, tb)
+
+
+def begin_statement(scope: TenantScope) -> str:
+    """START TRANSACTION and the scope settings in one round trip; only ints and a UUID are inlined."""
+    if scope.organization_ids is None:
+        settings = {"app.cross_tenant": "on"}
+    else:
+        settings = {
+            "app.cross_tenant": "off",
+            "app.organization_ids": ",".join(str(int(i)) for i in sorted(scope.organization_ids)),
+            "app.user_id": str(scope.user_id) if scope.user_id else "",
+        }
+    calls = ", ".join(f"set_config('{name}', '{value}', true)" for name, value in settings.items())
+    return f"START TRANSACTION; SELECT {calls}"

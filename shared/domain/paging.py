@@ -28,20 +28,3 @@ class PageResult(Generic[T]):
     def total_pages(self) -> int:
         return -(-self.total // self.page.page_size)
 
-
-@dataclass(frozen=True)
-class TenantScope:
-    """The organizations a query may touch: `None` means every organization (Admin, PlatformOwner)."""
-
-    organization_ids: frozenset[int] | None
-
-    @classmethod
-    def everything(cls) -> TenantScope:
-        return cls(None)
-
-    @classmethod
-    def only(cls, *organization_ids: int) -> TenantScope:
-        return cls(frozenset(organization_ids))
-
-    def allows(self, organization_id: int) -> bool:
-        return self.organization_ids is None or organization_id in self.organization_ids

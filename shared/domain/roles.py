@@ -31,3 +31,19 @@ ROLE_NAMES = {
     Role.AGENCY_MANAGER: "AgencyManager",
     Role.USER: "User",
 }
+
+
+# Lower is more powerful; the three managers share a rank and differ by the organization they fit.
+RANK = {
+    Role.ADMIN: 0,
+    Role.PLATFORM_OWNER: 1,
+    Role.ADVERTISER_MANAGER: 2,
+    Role.AFFILIATE_MANAGER: 2,
+    Role.AGENCY_MANAGER: 2,
+    Role.USER: 3,
+}
+
+
+def outranks_or_equals(role: Role, other: Role) -> bool:
+    """Whether `role` is at least as powerful as `other`."""
+    return RANK[role] <= RANK[other]

@@ -30,10 +30,10 @@ PATH_VARIABLE = re.compile(r"<(?:(?P<converter>\w+)(?:\((?P<args>.*?)\))?:)?(?P<
 MAX_DIGITS_NUMBER = 999_999_999  # shared.http.request refuses paging numbers of more than 9 digits
 
 SchemaKey = tuple[type[BaseModel], JsonSchemaMode]
-Refs = dict[SchemaKey, JsonSchemaValue]
+Refs = dict[tuple[type[Any], JsonSchemaMode], JsonSchemaValue]
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)  # compared by identity: routes are hashed and a dict is not
 class Content:
     """A response body that is no pydantic model (a page, an asset, a document): its media types and schema."""
 
@@ -49,7 +49,7 @@ class FieldError(BaseModel):
 
 
 class ErrorInfo(BaseModel):
-    code: str = Field(description="A stable, machine-readable error code.", examples=["validation_failed"])
+    code: str = Field(description="A stable, machine-readable error code, such as `not_found`.")
     message: str = Field(description="A message safe to show to a person.")
     details: list[FieldError] | None = Field(default=None, description="The field errors of a validation failure.")
 
@@ -123,32 +123,39 @@ def openapi_document() -> dict[str, Any]:
 
 def build_openapi(routers: Iterable[Router]) -> dict[str, Any]:
     """The OpenAPI 3.1 document of `routers`; the health check every router carries is documented once."""
-    routers = list(routers)
     pairs = [(router, route) for router in routers for route in router.routes]
     routes = [(router, route) for router, route in pairs if route.path != HEALTH_PATH]
     refs, schemas = _schemas([route for _, route in routes])
-    paths: dict[str, dict[str, Any]] = {}
-    health = next((route for _, route in pairs if route.path == HEALTH_PATH), None)
-    if health is not None:
-        _add(paths, health, _health_operation(health, refs))
-    for router, route in routes:
-        _add(paths, route, _operation(router, route, refs, schemas))
+    tags = dict.fromkeys([route.tag or router.tag for router, route in routes] + [HEALTH_TAG])
     document = {
         "openapi": "3.1.0",
         "info": {"title": TITLE, "version": API_VERSION},
         "servers": [{"url": "/"}],
-        "tags": [{"name": tag} for tag in dict.fromkeys([router.tag for router in routers] + [HEALTH_TAG])],
-        "paths": paths,
+        "tags": [{"name": tag} for tag in tags],
+        "paths": _paths(pairs, refs, schemas),
         "components": _components(refs, schemas),
     }
     _drop_query_models(document, {route.query for _, route in routes if route.query is not None}, refs)
     return document
 
 
+def _paths(pairs: list[tuple[Router, Route]], refs: Refs, schemas: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    paths: dict[str, dict[str, Any]] = {}
+    health = [route for _, route in pairs if route.path == HEALTH_PATH]
+    if health:
+        _add(paths, health[0], _health_operation(health[0], refs))
+    for router, route in pairs:
+        if route.path != HEALTH_PATH:
+            _add(paths, route, _operation(router, route, refs, schemas))
+    return paths
+
+
 def _add(paths: dict[str, dict[str, Any]], route: Route, operation: dict[str, Any]) -> None:
     path, method = openapi_path(route.path), route.method.lower()
     if method in paths.get(path, {}):
         raise ValueError(f"{route.method} {path} is registered twice")
+    if any(other["operationId"] == operation["operationId"] for item in paths.values() for other in item.values()):
+        raise ValueError(f"two routes are named {operation['operationId']}")
     paths.setdefault(path, {})[method] = operation
 
 
@@ -165,8 +172,9 @@ def _schemas(routes: list[Route]) -> tuple[Refs, dict[str, Any]]:
         response_model = _response_model(route.response)
         if response_model is not None:
             keys.append((response_model, "serialization"))
-    refs, definitions = models_json_schema(list(dict.fromkeys(keys)), ref_template=SCHEMAS + "{model}")
-    return dict(refs), dict(definitions.get("$defs", {}))
+    key_map, definitions = models_json_schema(list(dict.fromkeys(keys)), ref_template=SCHEMAS + "{model}")
+    refs: Refs = {key: ref for key, ref in key_map.items()}
+    return refs, dict(definitions.get("$defs", {}))
 
 
 def _response_model(response: Any) -> type[BaseModel] | None:
@@ -234,7 +242,9 @@ def _query_parameters(route: Route, refs: Refs, schemas: dict[str, Any]) -> list
 
 
 def _query_parameter(name: str, field: dict[str, Any], required: bool) -> dict[str, Any]:
-    schema = {key: value for key, value in field.items() if key != "description"}
+    schema = {key: value for key, value in field.items() if key not in {"title", "description"}}
+    if schema.get("default", "") is None:
+        del schema["default"]  # an absent parameter, not the text "null"
     parameter = {"name": name, "in": "query", "required": required, "schema": schema}
     if "description" in field:
         parameter["description"] = field["description"]
@@ -314,11 +324,12 @@ def _components(refs: Refs, schemas: dict[str, Any]) -> dict[str, Any]:
 
 def _drop_query_models(document: dict[str, Any], models: set[type[BaseModel]], refs: Refs) -> None:
     """A query model's fields became parameters; its own component stays only if something refers to it."""
-    used = set(_refs(document["paths"])) | set(_refs(document["components"]["responses"]))
-    for model in models:
-        ref = refs[(model, "validation")]["$ref"]
-        if ref not in used:
-            document["components"]["schemas"].pop(_component_name({"$ref": ref}), None)
+    schemas = document["components"]["schemas"]
+    names = {_component_name(refs[(model, "validation")]) for model in models}
+    others = {name: schema for name, schema in schemas.items() if name not in names}
+    used = set(_refs(document["paths"])) | set(_refs(others))
+    for name in names - {ref.removeprefix(SCHEMAS) for ref in used}:
+        del schemas[name]
 
 
 def _refs(node: Any) -> Iterator[str]:

@@ -33,9 +33,13 @@ def read_json(request: flask.Request) -> bytes:
 
 
 def parse_body(request: flask.Request, model: type[M]) -> M:
+    return parse_json(read_json(request), model)
+
+
+def parse_json(raw: bytes, model: type[M]) -> M:
     """Validate from the JSON text itself, so strict models still accept enum and date strings."""
     try:
-        return model.model_validate_json(read_json(request))
+        return model.model_validate_json(raw)
     except ValidationError as exc:
         raise validation_failed(exc, location="body") from exc
 

@@ -16,12 +16,12 @@ from pydantic import BaseModel
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 
-from shared.auth.authenticate import authenticate
+from shared.auth.authenticate import identify, load_principal
 from shared.auth.policy import authorize
 from shared.config import get_settings
 from shared.domain.errors import DomainError
 from shared.domain.paging import PageRequest, PageResult
-from shared.domain.principal import Principal
+from shared.domain.principal import Actor
 from shared.http.errors import HttpError, error_body
 from shared.http.health import health_report
 from shared.http.logs import configure_logging, trace_fields
@@ -52,16 +52,10 @@ class Call:
 
     request: flask.Request
     params: dict[str, Any]
-    request_id: str
-    principal: Principal | None = None
+    actor: Actor
     body: Any = None
     query: Any = None
     page: PageRequest = field(default_factory=PageRequest)
-
-    @property
-    def user(self) -> Principal:
-        assert self.principal is not None, "only authenticated routes read call.user"
-        return self.principal
 
 
 Handler = Callable[[Call], Any]
@@ -115,10 +109,7 @@ class Router:
     def _respond(self, request: flask.Request, request_id: str) -> flask.Response:
         try:
             route, params = self._match(request)
-            call = Call(request, params, request_id)
-            if route.action is not None:
-                call.principal = authenticate(request)
-                authorize(call.principal, route.action)
+            call = Call(request, params, _actor(request, route, request_id))
             if route.query is not None:
                 call.query = parse_query(request, route.query)
             if route.paged:
@@ -144,7 +135,29 @@ class Router:
         return route, dict(params)
 
 
+def _actor(request: flask.Request, route: Route, request_id: str) -> Actor:
+    """Authenticate and authorize the caller of a protected route; public routes have no principal."""
+    ip = client_ip(request)
+    if route.action is None:
+        return Actor(None, None, request_id, ip)
+    identity = identify(request)
+    principal = load_principal(identity)
+    authorize(principal, route.action)
+    return Actor(principal, identity, request_id, ip)
+
+
+def client_ip(request: flask.Request) -> str | None:
+    """The caller's address: `remote_addr`, or behind N trusted proxies the N-th X-Forwarded-For hop from the right."""
+    hops = get_settings().trusted_proxy_hops
+    forwarded = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
+    if hops and len(forwarded) >= hops:
+        return forwarded[-hops]
+    return request.remote_addr
+
+
 def _render(result: Any, default_status: int) -> flask.Response:
+    if isinstance(result, flask.Response):  # pages and files render themselves
+        return result
     reply = result if isinstance(result, Reply) else Reply(result)
     status = reply.status or default_status
     if reply.body is None:
@@ -190,7 +203,7 @@ def _log_request(request: flask.Request, response: flask.Response, started: floa
             "status": response.status_code,
             "responseSize": str(response.calculate_content_length() or 0),
             "userAgent": request.user_agent.string,
-            "remoteIp": request.remote_addr,
+            "remoteIp": client_ip(request),
             "latency": f"{latency:.6f}s",
         },
         "request_id": response.headers["X-Request-Id"],

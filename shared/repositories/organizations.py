@@ -18,7 +18,8 @@ from shared.domain.organizations import (
     WebsiteType,
     extra_info_kind,
 )
-from shared.domain.paging import PageRequest, PageResult, TenantScope
+from shared.domain.paging import PageRequest, PageResult
+from shared.domain.principal import TenantScope
 
 COLUMNS = "organization_id, name, type, status, contact_email, description, created_at, updated_at"
 EXTRA_TABLES: dict[type[Any], str] = {

@@ -12,7 +12,7 @@ EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 HTTP_URL = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
 
 
-def _plain_text(value: str) -> str:
+def plain_text(value: str) -> str:
     if MARKUP_OR_CONTROL.search(value):
         raise ValueError("must not contain markup or control characters")
     return value
@@ -31,7 +31,7 @@ def _http_url(value: str) -> str:
 
 
 Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255), AfterValidator(_plain_text)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255), AfterValidator(plain_text)
 ]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=255), AfterValidator(_email)]
 Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(_http_url)]

@@ -185,10 +185,10 @@ def test_traceparent_is_understood(caplog: pytest.LogCaptureFixture) -> None:
     [
         ({}, "missing_token"),
         ({"Authorization": "Basic abc"}, "missing_token"),
-        ({"Authorization": "Bearer not.a.jwt"}, "invalid_token"),
+        ({"Authorization": "Bearer not.a.jwt"}, "malformed_token"),
         ({"Authorization": "Bearer " + issue(__import__("uuid").uuid4(), SECRET, ttl_seconds=-120)}, "token_expired"),
         ({"Authorization": "Bearer " + issue(__import__("uuid").uuid4(), "another-secret-of-thirty-two-bytes!!")},
-         "invalid_token"),
+         "invalid_signature"),
     ],
 )
 def test_routes_with_an_action_answer_401_with_a_reason(headers: dict[str, str], reason: str) -> None:

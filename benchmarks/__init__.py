@@ -1,0 +1,1 @@
+"""Cold-start, import-time and warm-latency benchmarks of the HTTP functions (`python -m benchmarks`)."""

@@ -1,0 +1,65 @@
+"""`python -m benchmarks [cold-start|warm|all]` (`make bench`): measure, print, and record in RESULTS.md.
+
+With no DATABASE_URL / REDIS_URL an embedded PostgreSQL and Valkey are started in a temporary
+directory; either way the database is migrated and seeded with the demo data. Ctrl-C or SIGTERM
+stops every process started here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from types import FrameType
+
+from benchmarks.cold_start import report_cold_starts, run_cold_starts
+from benchmarks.servers import platform
+from benchmarks.warm import choose_generator, report_warm, run_warm
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks",
+                                     description="Cold-start and warm-latency benchmarks of the HTTP functions.")
+    parser.add_argument("command", nargs="?", choices=["cold-start", "warm", "all"], default="all")
+    parser.add_argument("--runs", type=int, default=5, help="cold starts per function (default 5)")
+    parser.add_argument("--connections", type=int, default=8, help="warm: concurrent connections (default 8)")
+    parser.add_argument("--duration", type=float, default=15.0, help="warm: seconds per endpoint (default 15)")
+    parser.add_argument("--warmup", type=float, default=3.0, help="warm: warm-up seconds per endpoint (default 3)")
+    parser.add_argument("--generator", choices=["auto", "wrk", "python"], default="auto",
+                        help="warm: load generator; auto = wrk when installed, else the Python client")
+    args = parser.parse_args(argv)
+    if args.runs < 1 or args.connections < 1 or args.duration <= 0 or args.warmup < 0:
+        parser.error("--runs and --connections must be >= 1, --duration > 0, --warmup >= 0")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)  # unwinds like Ctrl-C, so everything is stopped
+    generator = choose_generator(args.generator)
+    started = time.perf_counter()
+    try:
+        with platform() as bench:
+            print(f"servers: {bench.servers}; database migrated and seeded", flush=True)
+            if args.command in {"cold-start", "all"}:
+                print(f"cold start: {args.runs} runs per HTTP function", flush=True)
+                report_cold_starts(run_cold_starts(bench, runs=args.runs), runs=args.runs)
+            if args.command in {"warm", "all"}:
+                print(f"warm: organizations-api, generator {generator}", flush=True)
+                result = run_warm(bench, generator=generator, connections=args.connections,
+                                  duration_s=args.duration, warmup_s=args.warmup)
+                report_warm(result, bench, generator)
+    except KeyboardInterrupt:
+        print("interrupted; every process started here was stopped", file=sys.stderr)
+        return 130
+    print(f"done in {time.perf_counter() - started:.0f} s; recorded in benchmarks/RESULTS.md")
+    return 0
+
+
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+if __name__ == "__main__":
+    sys.exit(main())

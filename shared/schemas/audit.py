@@ -1,0 +1,36 @@
+"""Models of the audit-log route."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import Field
+
+from shared.schemas.common import QueryModel, ReadModel
+
+
+class AuditQuery(QueryModel):
+    organization_id: int | None = Field(default=None, ge=1)
+    actor_id: UUID | None = None
+    action: str | None = Field(default=None, max_length=100)
+    entity_type: str | None = Field(default=None, max_length=50)
+    entity_id: str | None = Field(default=None, max_length=100)
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+class AuditRead(ReadModel):
+    audit_id: int
+    occurred_at: datetime
+    actor_id: UUID | None
+    actor_role_id: int | None
+    organization_id: int | None
+    on_behalf_of_organization_id: int | None
+    action: str
+    entity_type: str
+    entity_id: str
+    changes: dict[str, Any]
+    request_id: str | None
+    client_ip: str | None
