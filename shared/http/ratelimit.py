@@ -209,8 +209,8 @@ class RateLimiter:
         if self._closed:
             return
         with self._lock:
-            reopened, self._closed = not self._closed, True
-        if reopened:
+            recovered, self._closed = not self._closed, True
+        if recovered:
             log.info("Redis is back: rate limits are shared again")
 
 

@@ -220,3 +220,6 @@ def test_shared_limits_resume_when_redis_comes_back(relay: Relay, clock: FakeClo
     clock.advance(5)
     assert first.hit([key]).remaining == 0  # back on the shared budget: the 4th of 4
     assert not second.hit([key]).allowed
+    other = fresh("user", 10)
+    assert allowed(first, 3, other) == [True] * 3
+    assert second.hit([other]).remaining == 6  # and it stays shared after the first probe
