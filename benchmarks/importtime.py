@@ -6,7 +6,6 @@ import re
 import statistics
 import subprocess
 import sys
-from collections import Counter
 from dataclasses import dataclass, field
 
 from benchmarks.servers import ROOT
@@ -71,10 +70,11 @@ def _total(costs: list[ImportCost]) -> float:
 
 def _by_package(costs: list[ImportCost], top: int = 8) -> list[tuple[str, float]]:
     """Self time per top-level package, from `main` on: where the import time goes without double counting."""
-    totals: Counter[str] = Counter()
+    totals: dict[str, float] = {}
     for cost in _since_main(costs):
-        totals[cost.module.split(".")[0]] += cost.self_ms
-    return [(package, ms) for package, ms in totals.most_common(top)]
+        package = cost.module.split(".")[0]
+        totals[package] = totals.get(package, 0.0) + cost.self_ms
+    return sorted(totals.items(), key=lambda item: item[1], reverse=True)[:top]
 
 
 def _since_main(costs: list[ImportCost]) -> list[ImportCost]:

@@ -34,7 +34,8 @@ def run_facts(generator: str | None = None) -> list[str]:
         f"- command: `{shlex.join(sys.orig_argv)}` (in `{Path.cwd()}`)",
         f"- date: {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}",
         f"- machine: {os.cpu_count()} cores, {cpu_model()}, Python {platform.python_version()},"
-        f" {platform.system()} {platform.release()}",
+        f" {platform.system()} {platform.release()}; 1-min load average {os.getloadavg()[0]:.2f} when the section"
+        " was written (other work on the machine skews the figures)",
     ]
     if generator:
         facts.append(f"- load generator: {generator}")

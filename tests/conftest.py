@@ -12,13 +12,14 @@ import requests
 from werkzeug.serving import make_server
 
 from shared.auth.authenticate import principals
-from shared.auth.tokens import issue
+from shared.auth.tokens import issue, reset_key_set
 from shared.cache import reset_redis
 from shared.config import get_settings
 from shared.db.pool import Pool, reset_pool
 from shared.db.session import transaction
 from shared.db.url import ConnectionParams
 from shared.domain.roles import Role
+from shared.http.ratelimit import get_rate_limiter
 from tests.servers import DatabaseFactory, postgres_server, redis_server
 
 JWT_SECRET = "test-secret-with-at-least-thirty-two-bytes"
@@ -62,13 +63,17 @@ def env(monkeypatch: pytest.MonkeyPatch, database: ConnectionParams, databases: 
     monkeypatch.setenv("REDIS_URL", redis_url)
     monkeypatch.setenv("SUPABASE_JWT_SECRET", JWT_SECRET)
     monkeypatch.setenv("SUPABASE_WEBHOOK_SECRET", WEBHOOK_SECRET)
+    for scope in ("USER", "ORGANIZATION", "IP"):  # every e2e request comes from 127.0.0.1
+        monkeypatch.setenv(f"RATE_LIMIT_{scope}_PER_MINUTE", "1000000")
     _forget_clients()
     yield
     _forget_clients()
 
 
 def _forget_clients() -> None:
+    reset_key_set()
     principals.clear()
+    get_rate_limiter.cache_clear()
     get_settings.cache_clear()
     reset_pool()
     reset_redis()

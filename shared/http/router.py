@@ -25,6 +25,7 @@ from shared.domain.principal import Actor
 from shared.http.errors import HttpError, error_body
 from shared.http.health import health_report
 from shared.http.logs import configure_logging, trace_fields
+from shared.http.ratelimit import get_rate_limiter, keys_for, raise_if_denied
 from shared.http.request import page_request, parse_body, parse_query
 
 log = logging.getLogger("http")
@@ -74,6 +75,7 @@ class Route:
     status: int = 200
     paged: bool = False
     tag: str = ""
+    rate_limited: bool = True
 
 
 class Router:
@@ -82,14 +84,17 @@ class Router:
         self.tag = tag
         self.routes: list[Route] = []
         self._map = Map(strict_slashes=False, merge_slashes=False)
-        self.route("GET", "/health", action=None, summary="Database and cache reachability")(_health)
+        self.route("GET", "/health", action=None, summary="Database and cache reachability",
+                   rate_limited=False)(_health)
 
     def route(self, method: str, path: str, *, action: str | None, summary: str,
               body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
-              response: Any = None, status: int = 200, paged: bool = False) -> Callable[[Handler], Handler]:
+              response: Any = None, status: int = 200, paged: bool = False,
+              rate_limited: bool = True) -> Callable[[Handler], Handler]:
         """Register a handler; `action` names its policy entry, `None` makes it public."""
         def register(handler: Handler) -> Handler:
-            route = Route(method, path, handler, action, summary, body, query, response, status, paged, self.tag)
+            route = Route(method, path, handler, action, summary, body, query, response, status, paged, self.tag,
+                          rate_limited)
             self.routes.append(route)
             self._map.add(Rule(path, methods=[method], endpoint=route))
             return handler
@@ -109,14 +114,18 @@ class Router:
     def _respond(self, request: flask.Request, request_id: str) -> flask.Response:
         try:
             route, params = self._match(request)
-            call = Call(request, params, _actor(request, route, request_id))
+            actor = _actor(request, route, request_id)
+            limit_headers = _rate_limit(route, actor)
+            call = Call(request, params, actor)
             if route.query is not None:
                 call.query = parse_query(request, route.query)
             if route.paged:
                 call.page = page_request(request)
             if route.body is not None:
                 call.body = parse_body(request, route.body)
-            return _render(route.handler(call), route.status)
+            response = _render(route.handler(call), route.status)
+            response.headers.update(limit_headers)
+            return response
         except DomainError as exc:
             return _error_response(exc)
         except Exception:
@@ -144,6 +153,15 @@ def _actor(request: flask.Request, route: Route, request_id: str) -> Actor:
     principal = load_principal(identity)
     authorize(principal, route.action)
     return Actor(principal, identity, request_id, ip)
+
+
+def _rate_limit(route: Route, actor: Actor) -> dict[str, str]:
+    """429 past the caller's budget (per user and organization, or per IP when anonymous)."""
+    if not route.rate_limited:
+        return {}
+    decision = get_rate_limiter().hit(keys_for(actor.principal, actor.client_ip or "unknown"))
+    raise_if_denied(decision)
+    return decision.headers()
 
 
 def client_ip(request: flask.Request) -> str | None:
@@ -185,8 +203,15 @@ def _error_response(exc: DomainError) -> flask.Response:
     if isinstance(exc, HttpError):
         response.headers.update(exc.headers)
     if exc.status == 401:
-        response.headers["WWW-Authenticate"] = f'Bearer error="invalid_token", error_description="{exc.code}"'
+        response.headers["WWW-Authenticate"] = _challenge(exc.code)
     return response
+
+
+def _challenge(reason: str) -> str:
+    """RFC 6750: no error attribute when no token was sent; the reason code in the description."""
+    if reason in {"missing_token", "missing_webhook_secret"}:
+        return f'Bearer realm="api", error_description="{reason}"'
+    return f'Bearer realm="api", error="invalid_token", error_description="{reason}"'
 
 
 def _request_id(request: flask.Request) -> str:

@@ -97,7 +97,7 @@ def keys() -> Keys:
 def jwks(keys: Keys) -> Iterator[JwksServer]:
     server = JwksServer()
     server.keys = [ec_jwk(keys.ec_key, "ec-1"), rsa_jwk(keys.rsa_key, "rsa-1")]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
     yield server
     server.stop()
 
