@@ -22,6 +22,7 @@ from shared.config import get_settings
 from shared.domain.errors import DomainError
 from shared.domain.paging import PageRequest, PageResult
 from shared.domain.principal import Actor
+from shared.http.cors import add_cors_headers, is_preflight, preflight_response
 from shared.http.errors import HttpError, error_body
 from shared.http.health import health_report
 from shared.http.logs import configure_logging, trace_fields
@@ -104,7 +105,8 @@ class Router:
         configure_logging()
         started = time.perf_counter()
         request_id = _request_id(request)
-        response = self._respond(request, request_id)
+        response = self._preflight(request) if is_preflight(request) else self._respond(request, request_id)
+        add_cors_headers(request, response)
         response.headers["X-Request-Id"] = request_id
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
@@ -131,6 +133,12 @@ class Router:
         except Exception:
             log.exception("unhandled error", extra={"fields": {"request_id": request_id}})
             return _json(error_body("internal", "Something went wrong on our side."), 500)
+
+    def _preflight(self, request: flask.Request) -> flask.Response:
+        methods = [m for m in ("GET", "POST", "PUT", "PATCH", "DELETE")
+                   if self._map.bind("localhost").test(request.path, method=m)]
+        return preflight_response(request, methods) if methods else _error_response(
+            HttpError(404, "not_found", "No such route."))
 
     def _match(self, request: flask.Request) -> tuple[Route, dict[str, Any]]:
         adapter = self._map.bind("localhost")
