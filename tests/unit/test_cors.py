@@ -62,5 +62,6 @@ def test_preflight_from_an_unlisted_origin_allows_nothing() -> None:
 
 
 def test_preflight_of_an_unknown_path_is_404() -> None:
-    response = send("OPTIONS", "/nothing", {"Origin": "https://app.example.com", "Access-Control-Request-Method": "GET"})
+    preflight = {"Origin": "https://app.example.com", "Access-Control-Request-Method": "GET"}
+    response = send("OPTIONS", "/nothing", preflight)
     assert response.status_code == 404
