@@ -39,6 +39,7 @@ def main() -> int:
         generated_secret = not os.environ.get("SUPABASE_JWT_SECRET")
         if generated_secret:
             os.environ["SUPABASE_JWT_SECRET"] = secrets.token_urlsafe(32)
+        os.environ.setdefault("SUPABASE_WEBHOOK_SECRET", secrets.token_urlsafe(24))
         migrations = owner_pool()
         runner.up(migrations)
         migrations.close()
@@ -82,6 +83,10 @@ def _print_welcome(port: int, users: list[DemoUser], generated_secret: bool) -> 
         f"  curl -s -X POST -H 'Content-Type: application/json' {base}/api/v1/public/organizations \\\n"
         "       -d '{\"name\": \"Acme Shoes\", \"type\": \"advertiser\", "
         "\"advertiser_extra_info\": {\"website\": \"https://acme.example\", \"website_type\": \"shopify\"}}'\n"
+        f"  curl -s -X POST -H 'Authorization: Bearer {settings.supabase_webhook_secret}' \\\n"
+        f"       -H 'Content-Type: application/json' {base}/api/v1/public/webhooks/supabase/new-user \\\n"
+        "       -d '{\"type\": \"INSERT\", \"table\": \"users\", \"record\": "
+        "{\"id\": \"0b5d8a8e-1f2c-4d3e-9a4b-5c6d7e8f9a0b\", \"email\": \"new@user.example\"}}'\n"
         f"  open {base}/api/docs for the API reference\n"
     )
     sys.stdout.write("".join(out))
