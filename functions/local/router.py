@@ -13,11 +13,23 @@ from functions.registry import FunctionSpec, http_functions
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
+def prefix_matches(prefix: str, path: str) -> bool:
+    """Whether `path` lies under `prefix`, where a `*` segment of the prefix matches any one segment."""
+    wanted, given = prefix.strip("/").split("/"), path.strip("/").split("/")
+    return len(given) >= len(wanted) and all(w in ("*", g) for w, g in zip(wanted, given, strict=False))
+
+
+def specificity(prefix: str) -> tuple[int, int]:
+    """Longer prefixes win; among equals, the one with fewer wildcards (as a load balancer's path rules)."""
+    segments = prefix.strip("/").split("/")
+    return len(segments), -segments.count("*")
+
+
 class PathRouter:
-    """Send each request to the function whose registered prefix matches its path the longest."""
+    """Send each request to the function whose registered prefix matches its path most specifically."""
 
     def __init__(self, apps: dict[str, WsgiApp], health: WsgiApp) -> None:
-        self._prefixes = sorted(apps.items(), key=lambda item: len(item[0]), reverse=True)
+        self._prefixes = sorted(apps.items(), key=lambda item: specificity(item[0]), reverse=True)
         self._health = health
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -25,7 +37,7 @@ class PathRouter:
         if path == "/health":
             return self._health(environ, start_response)
         for prefix, app in self._prefixes:
-            if path == prefix or path.startswith(prefix + "/"):
+            if prefix_matches(prefix, path):
                 return app(environ, start_response)
         body = json.dumps({"error": {"code": "not_found", "message": "No function serves this path."}}).encode()
         start_response("404 Not Found", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])

@@ -14,6 +14,13 @@ from shared.domain.roles import Role
 EVERYONE = frozenset(Role)
 CROSS_TENANT = frozenset({Role.ADMIN, Role.PLATFORM_OWNER})
 MANAGERS = CROSS_TENANT | {Role.ADVERTISER_MANAGER, Role.AFFILIATE_MANAGER, Role.AGENCY_MANAGER}
+ADVERTISER_SIDE = CROSS_TENANT | {Role.ADVERTISER_MANAGER}
+AFFILIATE_SIDE = CROSS_TENANT | {Role.AFFILIATE_MANAGER}
+PARTNERS = ADVERTISER_SIDE | AFFILIATE_SIDE
+# Users (role User) read their own organization's catalogue and change nothing.
+ADVERTISER_READERS = ADVERTISER_SIDE | {Role.USER}
+AFFILIATE_READERS = AFFILIATE_SIDE | {Role.USER}
+PARTNER_READERS = PARTNERS | {Role.USER}
 
 POLICY: dict[str, frozenset[Role]] = {
     "users.me": EVERYONE,
@@ -27,6 +34,29 @@ POLICY: dict[str, frozenset[Role]] = {
     "organizations.update": MANAGERS,
     "organizations.archive": CROSS_TENANT,
     "audit.read": MANAGERS,
+    "advertisers.create": ADVERTISER_SIDE,
+    "advertisers.read": ADVERTISER_READERS,
+    "advertisers.update": ADVERTISER_SIDE,
+    "advertisers.archive": ADVERTISER_SIDE,
+    "affiliates.create": AFFILIATE_SIDE,
+    "affiliates.read": AFFILIATE_READERS,
+    "affiliates.update": AFFILIATE_SIDE,
+    "affiliates.archive": AFFILIATE_SIDE,
+    "campaigns.create": ADVERTISER_SIDE,
+    "campaigns.read": ADVERTISER_READERS,
+    "campaigns.update": ADVERTISER_SIDE,
+    "provider_mappings.read": PARTNERS,
+    "provider_mappings.manage": PARTNERS,
+    "associations.create": PARTNERS,
+    "associations.read": PARTNER_READERS,
+    "associations.decide": PARTNERS,
+    "associations.visible": PARTNERS,
+    "invitations.manage": ADVERTISER_SIDE,
+    "invitations.read": PARTNERS,
+    "invitations.use": AFFILIATE_SIDE,
+    "tracking_links.create": PARTNERS,
+    "tracking_links.read": PARTNER_READERS,
+    "tracking_links.update": PARTNERS,
 }
 
 # Actions a verified token may perform before its user has a profile.

@@ -11,6 +11,7 @@ from shared.db.session import Session
 from shared.domain.principal import TenantScope
 from shared.repositories.audit import AuditRepository
 from shared.repositories.organizations import OrganizationRepository
+from shared.repositories.outbox import OutboxRepository
 from shared.repositories.profiles import ProfileRepository
 
 
@@ -25,6 +26,7 @@ class UnitOfWork:
     organizations: OrganizationRepository
     profiles: ProfileRepository
     audit: AuditRepository
+    outbox: OutboxRepository
 
     def __init__(self, scope: TenantScope, pool: Pool | None = None) -> None:
         self.scope = scope
@@ -40,6 +42,7 @@ class UnitOfWork:
         self.organizations = OrganizationRepository(self.session)
         self.profiles = ProfileRepository(self.session)
         self.audit = AuditRepository(self.session)
+        self.outbox = OutboxRepository(self.session)
         return self
 
     def commit(self) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import enum
 import re
+from decimal import Decimal
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -55,3 +57,30 @@ class ReadModel(BaseModel):
 
 
 PositiveId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+def _cents(value: Decimal) -> Decimal:
+    if value.is_nan() or value.is_infinite() or value < 0:
+        raise ValueError("must be a non-negative amount")
+    if value != value.quantize(Decimal("0.01")):
+        raise ValueError("must have at most two decimal places")
+    return value
+
+
+# Money at the edge: a JSON number or string parsed exactly (never through float), stored as cents.
+Amount = Annotated[Decimal, Field(max_digits=15, decimal_places=2), AfterValidator(_cents)]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Percentage = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
+
+
+def to_cents(amount: Decimal) -> int:
+    return int(amount * 100)
+
+
+def from_cents(cents: int) -> Decimal:
+    return (Decimal(cents) / 100).quantize(Decimal("0.01"))
+
+
+class SortOrder(enum.StrEnum):
+    ASC = "asc"
+    DESC = "desc"
