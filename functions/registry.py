@@ -29,8 +29,9 @@ class FunctionSpec:
     min_instances: int = 0
     concurrency: int = 8
     secrets: tuple[str, ...] = ()
-    topic: str | None = None
-    schedule: str | None = None
+    topic: str | None = None  # Pub/Sub rows: the topic they subscribe to
+    schedule: str | None = None  # schedule rows: unix-cron in UTC (Cloud Scheduler publishes to a topic)
+    local_every_s: int | None = None  # schedule rows: how often `make run` fires them
 
     @property
     def signature_type(self) -> str:
@@ -91,6 +92,20 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
 )
 
 
+FUNCTIONS += (
+    FunctionSpec(
+        name="outbox-relay",
+        entry_point="outbox_relay",
+        module="functions.outbox_relay",
+        trigger=Trigger.SCHEDULE,
+        schedule="* * * * *",
+        local_every_s=15,
+        max_instances=1,
+        secrets=DATABASE_SECRETS,
+    ),
+)
+
+
 def by_entry_point(entry_point: str) -> FunctionSpec:
     for spec in FUNCTIONS:
         if spec.entry_point == entry_point:
@@ -100,3 +115,7 @@ def by_entry_point(entry_point: str) -> FunctionSpec:
 
 def http_functions() -> list[FunctionSpec]:
     return [spec for spec in FUNCTIONS if spec.trigger is Trigger.HTTP]
+
+
+def event_functions(trigger: Trigger) -> list[FunctionSpec]:
+    return [spec for spec in FUNCTIONS if spec.trigger is trigger]

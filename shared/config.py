@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     rate_limit_organization_per_minute: int = Field(default=3_000, ge=1)
     rate_limit_ip_per_minute: int = Field(default=60, ge=1)
     cors_allowed_origins: str = ""  # comma-separated exact origins, e.g. https://app.example.com
+    # Provider credentials (AES-256-GCM): "kid1:<base64 32 bytes>,kid2:<...>"; new writes use the active id.
+    # Outside production, when both are empty, shared/crypto.py derives a fixed development key ("dev").
+    credentials_keys: str = ""
+    credentials_active_key_id: str = ""
 
     db_role: str = "platform_app"  # switched to after login, so row-level security applies
     db_pool_size: int = Field(default=5, ge=1, le=100)
@@ -51,6 +55,7 @@ class Settings(BaseSettings):
     trusted_proxy_hops: int = Field(default=0, ge=0, le=5)  # load balancers in front that append X-Forwarded-For
     max_body_bytes: int = Field(default=1_048_576, ge=1_024)
     max_page_size: int = Field(default=100, ge=1, le=1_000)
+    event_bus: str = Field(default="local", pattern="^(local|pubsub)$")  # pubsub in production
     log_level: str = "INFO"
     gcp_project: str | None = Field(default=None, alias="GOOGLE_CLOUD_PROJECT")
 
@@ -67,6 +72,8 @@ class Settings(BaseSettings):
             "REDIS_URL": self.redis_url,
             "SUPABASE_JWT_SECRET or SUPABASE_JWKS_URL": self.supabase_jwt_secret or self.supabase_jwks_url,
             "SUPABASE_WEBHOOK_SECRET": self.supabase_webhook_secret,
+            "CREDENTIALS_KEYS": self.credentials_keys,
+            "CREDENTIALS_ACTIVE_KEY_ID": self.credentials_active_key_id,
         }
         bad = sorted(name for name, value in required.items() if value.strip().lower() in PLACEHOLDERS)
         if bad:

@@ -18,6 +18,7 @@ from shared.config import get_settings
 from shared.db.pool import Pool, reset_pool
 from shared.db.session import transaction
 from shared.db.url import ConnectionParams
+from shared.events.publisher import LocalBus, local_bus
 from shared.domain.roles import Role
 from shared.http.ratelimit import get_rate_limiter
 from tests.servers import DatabaseFactory, postgres_server, redis_server
@@ -142,6 +143,17 @@ def make_org(env: None, pool: Pool) -> Callable[..., int]:
             ))
 
     return make
+
+
+@pytest.fixture(scope="session", autouse=True)
+def event_bus() -> LocalBus:
+    """The in-process Pub/Sub, with the registry's subscribers, as `make run` wires it."""
+    from functions.local.events import wire_subscribers
+
+    bus = local_bus()
+    if not bus.subscribers:
+        wire_subscribers(bus)
+    return bus
 
 
 @pytest.fixture(scope="session")

@@ -11,12 +11,14 @@ import os
 import secrets
 import signal
 import sys
+import threading
 from pathlib import Path
 from types import FrameType
 
 from werkzeug.serving import make_server
 
 from functions.local.embedded import embedded_postgres, embedded_valkey
+from functions.local.events import start_scheduler, wire_subscribers
 from functions.local.router import build_router
 from functions.local.seed import DemoUser, seed_demo_data
 from migrations import runner
@@ -25,6 +27,7 @@ from shared.config import get_settings
 from shared.db.pool import get_pool, owner_pool
 from shared.db.uow import UnitOfWork
 from shared.domain.principal import TenantScope
+from shared.events.publisher import local_bus
 
 LOCAL_DIR = Path(__file__).resolve().parents[2] / ".local"
 
@@ -44,17 +47,19 @@ def main() -> int:
         runner.up(migrations)
         migrations.close()
         users = seed_demo_data(UnitOfWork(TenantScope.everything()))
+        wire_subscribers(local_bus())
+        stop = threading.Event()
+        start_scheduler(stop)
         server = make_server("127.0.0.1", port, build_router(), threaded=True)
         _stop_on_signals(server.shutdown)
         _print_welcome(port, users, generated_secret)
         server.serve_forever()
+        stop.set()
         get_pool().close()
     return 0
 
 
 def _stop_on_signals(shutdown: object) -> None:
-    import threading
-
     def handle(signum: int, frame: FrameType | None) -> None:
         threading.Thread(target=shutdown, daemon=True).start()  # type: ignore[arg-type]
 

@@ -33,6 +33,7 @@ class UnitOfWork:
         self._pool = pool
         self._stack = ExitStack()
         self._open = False
+        self._committed_events: list[str] = []
 
     def __enter__(self) -> UnitOfWork:
         con = self._stack.enter_context((self._pool or get_pool()).connection())
@@ -46,9 +47,10 @@ class UnitOfWork:
         return self
 
     def commit(self) -> None:
-        """Make the writes durable; this ends the unit of work's transaction."""
+        """Make the writes durable, then hand their events to the publisher; this ends the transaction."""
         self.session.execute("COMMIT")
         self._open = False
+        self._committed_events = list(self.outbox.added)
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -60,6 +62,11 @@ class UnitOfWork:
             self._stack.__exit__(*sys.exc_info())
             raise
         self._stack.__exit__(exc_type, exc, tb)
+        if self._committed_events:  # published once the connection is back in the pool
+            from shared.events.relay import publish_after_commit  # the relay itself uses a UnitOfWork
+
+            events, self._committed_events = self._committed_events, []
+            publish_after_commit(events)
 
 
 def begin_statement(scope: TenantScope) -> str:
