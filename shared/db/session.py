@@ -21,7 +21,7 @@ class Session:
         self._con = con
 
     def fetch_all(self, sql: str, **params: Any) -> list[Row]:
-        rows = self._run(sql, params)
+        rows = self._run(sql, params) or []  # None for statements that return no rows
         names = [c["name"] for c in self._con.columns or ()]
         return [dict(zip(names, row, strict=True)) for row in rows]
 
