@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import field_validator
+
 from shared.domain.organizations import (
     AdvertiserExtraInfo,
     AffiliateExtraInfo,
@@ -40,7 +42,7 @@ class OrganizationCreate(StrictModel):
 
 
 class OrganizationUpdate(StrictModel):
-    """Partial update: an omitted field keeps its value."""
+    """Partial update: an omitted field keeps its value; `null` clears only the optional ones."""
 
     name: Name | None = None
     type: OrganizationType | None = None
@@ -48,6 +50,13 @@ class OrganizationUpdate(StrictModel):
     description: LongText | None = None
     advertiser_extra_info: AdvertiserExtraInfoIn | None = None
     affiliate_extra_info: AffiliateExtraInfoIn | None = None
+
+    @field_validator("name", "type", mode="before")
+    @classmethod
+    def _required_when_given(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("cannot be null")
+        return value
 
 
 class OrganizationRead(ReadModel):

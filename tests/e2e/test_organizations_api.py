@@ -198,3 +198,12 @@ def test_health_is_503_while_the_database_is_down(api, monkeypatch) -> None:
     assert response.json()["database"] == "down"
     listing = api.get(ORGS, headers={"Authorization": "Bearer x"})
     assert listing.status_code == 401  # the token is checked before the database is needed
+
+
+def test_null_for_a_required_field_is_a_422_not_a_500(api, make_user, make_org) -> None:
+    org = make_org("advertiser", name="Kept")
+    manager = make_user(Role.ADVERTISER_MANAGER, org)
+    for body in ({"name": None}, {"type": None}):
+        response = api.put(f"{ORGS}/{org}", json=body, headers=manager.headers)
+        assert response.status_code == 422, response.text
+    assert api.get(f"{ORGS}/{org}", headers=manager.headers).json()["name"] == "Kept"
