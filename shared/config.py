@@ -52,12 +52,30 @@ class Settings(BaseSettings):
     db_connect_timeout_s: float = Field(default=5.0, gt=0)
     redis_timeout_s: float = Field(default=0.5, gt=0)
 
+    everflow_base_url: str = "https://api.eflow.team"
+    everflow_api_key: str = ""
+    everflow_connect_timeout_s: float = Field(default=3.05, gt=0)
+    everflow_read_timeout_s: float = Field(default=30.0, gt=0)
+    everflow_max_retries: int = Field(default=4, ge=0, le=10)
+    everflow_requests_per_second: float = Field(default=20.0, gt=0)  # network-wide, shared by every instance
+    everflow_report_concurrency: int = Field(default=10, ge=1, le=10)  # Everflow's cap on reporting calls
+    everflow_network_employee_id: int | None = None
+    everflow_tracking_domain_id: int | None = None
+    everflow_timezone_id: int | None = None
+    everflow_default_currency_id: str = Field(default="USD", pattern="^[A-Z]{3}$")  # when an entity names none
+    everflow_offer_id_macro: str = "oid"  # Everflow's own defaults, for advertisers that set no macro
+    everflow_affiliate_id_macro: str = "affid"
+
     trusted_proxy_hops: int = Field(default=0, ge=0, le=5)  # load balancers in front that append X-Forwarded-For
     max_body_bytes: int = Field(default=1_048_576, ge=1_024)
     max_page_size: int = Field(default=100, ge=1, le=1_000)
     event_bus: str = Field(default="local", pattern="^(local|pubsub)$")  # pubsub in production
     log_level: str = "INFO"
     gcp_project: str | None = Field(default=None, alias="GOOGLE_CLOUD_PROJECT")
+    qr_bucket: str = ""  # QR images in this Cloud Storage bucket; empty: under storage_dir
+    storage_dir: str = ".local/storage"
+    storage_emulator_host: str = ""  # the gcp-storage-emulator, as google-cloud-storage reads it
+    public_base_url: str = ""  # e.g. https://api.example.com; empty: the request's own host
 
     @property
     def cors_origins(self) -> frozenset[str]:

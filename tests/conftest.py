@@ -18,8 +18,8 @@ from shared.config import get_settings
 from shared.db.pool import Pool, reset_pool
 from shared.db.session import transaction
 from shared.db.url import ConnectionParams
-from shared.events.publisher import LocalBus, local_bus
 from shared.domain.roles import Role
+from shared.events.publisher import LocalBus, local_bus
 from shared.http.ratelimit import get_rate_limiter
 from tests.servers import DatabaseFactory, postgres_server, redis_server
 
@@ -197,3 +197,12 @@ def api(live_server: str, env: None) -> Iterator[Api]:
     client = Api(live_server)
     yield client
     client.http.close()
+
+
+@pytest.fixture(scope="session")
+def storage_emulator() -> Iterator[str]:
+    """The Cloud Storage emulator (in memory) on a free loopback port: its base URL."""
+    from tests.storage_emulator import storage_emulator_server
+
+    with storage_emulator_server() as url:
+        yield url

@@ -9,10 +9,17 @@ from types import TracebackType
 from shared.db.pool import Pool, get_pool
 from shared.db.session import Session
 from shared.domain.principal import TenantScope
+from shared.repositories.advertisers import AdvertiserRepository
+from shared.repositories.affiliates import AffiliateRepository
+from shared.repositories.associations import AssociationRepository
 from shared.repositories.audit import AuditRepository
+from shared.repositories.campaigns import CampaignRepository
+from shared.repositories.invitations import InvitationRepository
 from shared.repositories.organizations import OrganizationRepository
 from shared.repositories.outbox import OutboxRepository
 from shared.repositories.profiles import ProfileRepository
+from shared.repositories.provider_mappings import ProviderMappingRepository
+from shared.repositories.tracking_links import TrackingLinkRepository
 
 
 class UnitOfWork:
@@ -27,6 +34,13 @@ class UnitOfWork:
     profiles: ProfileRepository
     audit: AuditRepository
     outbox: OutboxRepository
+    advertisers: AdvertiserRepository
+    affiliates: AffiliateRepository
+    campaigns: CampaignRepository
+    provider_mappings: ProviderMappingRepository
+    tracking_links: TrackingLinkRepository
+    associations: AssociationRepository
+    invitations: InvitationRepository
 
     def __init__(self, scope: TenantScope, pool: Pool | None = None) -> None:
         self.scope = scope
@@ -44,6 +58,13 @@ class UnitOfWork:
         self.profiles = ProfileRepository(self.session)
         self.audit = AuditRepository(self.session)
         self.outbox = OutboxRepository(self.session)
+        self.advertisers = AdvertiserRepository(self.session)
+        self.affiliates = AffiliateRepository(self.session)
+        self.campaigns = CampaignRepository(self.session)
+        self.provider_mappings = ProviderMappingRepository(self.session)
+        self.associations = AssociationRepository(self.session)
+        self.invitations = InvitationRepository(self.session)
+        self.tracking_links = TrackingLinkRepository(self.session)
         return self
 
     def commit(self) -> None:

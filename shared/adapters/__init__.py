@@ -1,0 +1,1 @@
+"""Adapters: our side of third-party systems (Everflow, Stripe, Supabase, storage)."""

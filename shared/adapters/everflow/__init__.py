@@ -1,0 +1,1 @@
+"""Everflow Network API: the production client, its request budget and typed errors."""
