@@ -155,6 +155,28 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
 
 FUNCTIONS += (
     FunctionSpec(
+        name="everflow-sync",
+        entry_point="everflow_sync",
+        module="functions.everflow_sync",
+        trigger=Trigger.PUBSUB,
+        topic="catalogue-events",
+        timeout_s=300,
+        max_instances=5,
+        concurrency=1,
+        secrets=(*DATABASE_SECRETS, "EVERFLOW_API_KEY", "CREDENTIALS_KEYS"),
+    ),
+    FunctionSpec(
+        name="everflow-reconcile",
+        entry_point="everflow_reconcile",
+        module="functions.everflow_reconcile",
+        trigger=Trigger.SCHEDULE,
+        schedule="0 4 * * *",
+        local_every_s=300,
+        timeout_s=540,
+        max_instances=1,
+        secrets=DATABASE_SECRETS,
+    ),
+    FunctionSpec(
         name="outbox-relay",
         entry_point="outbox_relay",
         module="functions.outbox_relay",

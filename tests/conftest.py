@@ -11,6 +11,9 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
+from functions.local.embedded import sandbox_settings
+from shared.adapters.everflow.client import get_everflow_client
+from shared.adapters.everflow.sandbox import SandboxServer, start_sandbox
 from shared.auth.authenticate import principals
 from shared.auth.tokens import issue, reset_key_set
 from shared.cache import reset_redis
@@ -55,10 +58,18 @@ def database(databases: DatabaseFactory) -> Iterator[ConnectionParams]:
     databases.drop(params)
 
 
+@pytest.fixture(scope="session")
+def everflow() -> Iterator[SandboxServer]:
+    """Our Everflow sandbox over HTTP: the production client talks to it unchanged."""
+    server = start_sandbox()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch, database: ConnectionParams, databases: DatabaseFactory,
-        redis_url: str) -> Iterator[None]:
-    """Point the platform's settings at this test's database and the test Redis."""
+        redis_url: str, everflow: SandboxServer) -> Iterator[None]:
+    """Point the platform's settings at this test's database, the test Redis and the Everflow sandbox."""
     monkeypatch.setenv("APP_ENV", "test")
     monkeypatch.setenv("DATABASE_URL", databases.url(database))
     monkeypatch.setenv("REDIS_URL", redis_url)
@@ -66,12 +77,16 @@ def env(monkeypatch: pytest.MonkeyPatch, database: ConnectionParams, databases: 
     monkeypatch.setenv("SUPABASE_WEBHOOK_SECRET", WEBHOOK_SECRET)
     for scope in ("USER", "ORGANIZATION", "IP"):  # every e2e request comes from 127.0.0.1
         monkeypatch.setenv(f"RATE_LIMIT_{scope}_PER_MINUTE", "1000000")
+    for name, value in sandbox_settings(everflow).items():
+        monkeypatch.setenv(name, value)
     _forget_clients()
     yield
+    local_bus().wait_idle(60)  # background deliveries finish before the database goes away
     _forget_clients()
 
 
 def _forget_clients() -> None:
+    get_everflow_client.cache_clear()
     reset_key_set()
     principals.clear()
     get_rate_limiter.cache_clear()

@@ -17,11 +17,12 @@ from types import FrameType
 
 from werkzeug.serving import make_server
 
-from functions.local.embedded import embedded_postgres, embedded_valkey
+from functions.local.embedded import embedded_postgres, embedded_valkey, sandbox_settings
 from functions.local.events import start_scheduler, wire_subscribers
 from functions.local.router import build_router
 from functions.local.seed import DemoUser, seed_demo_data
 from migrations import runner
+from shared.adapters.everflow.sandbox import start_sandbox
 from shared.auth.tokens import issue
 from shared.config import get_settings
 from shared.db.pool import get_pool, owner_pool
@@ -39,6 +40,10 @@ def main() -> int:
             os.environ["DATABASE_URL"] = stack.enter_context(embedded_postgres(LOCAL_DIR / "pgdata"))
         if not os.environ.get("REDIS_URL"):
             os.environ["REDIS_URL"] = stack.enter_context(embedded_valkey(LOCAL_DIR / "valkey"))
+        if not os.environ.get("EVERFLOW_API_KEY"):  # the seed's "mock service mode": our sandbox
+            sandbox = start_sandbox()
+            stack.callback(sandbox.stop)
+            os.environ.update(sandbox_settings(sandbox))
         generated_secret = not os.environ.get("SUPABASE_JWT_SECRET")
         if generated_secret:
             os.environ["SUPABASE_JWT_SECRET"] = secrets.token_urlsafe(32)

@@ -7,6 +7,8 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
+from shared.adapters.everflow.sandbox import SandboxServer
+
 log = logging.getLogger(__name__)
 logging.getLogger("pgserver").setLevel(logging.WARNING)  # it logs every pg_ctl call at INFO
 
@@ -38,3 +40,14 @@ def embedded_valkey(data_dir: Path) -> Iterator[str]:
         yield f"redis://127.0.0.1:{server.port}/0"
     finally:
         server.stop()
+
+
+def sandbox_settings(sandbox: SandboxServer) -> dict[str, str]:
+    """The environment that points the production Everflow client at our sandbox."""
+    return {
+        "EVERFLOW_BASE_URL": sandbox.api_base_url,
+        "EVERFLOW_API_KEY": sandbox.api_key,
+        "EVERFLOW_NETWORK_EMPLOYEE_ID": "1",
+        "EVERFLOW_TRACKING_DOMAIN_ID": str(sandbox.config.default_tracking_domain_id),
+        "EVERFLOW_TIMEZONE_ID": "80",
+    }

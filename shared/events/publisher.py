@@ -60,7 +60,7 @@ class LocalBus:
     max_attempts: int = 5
     backoff_s: float = 0.05
     dead_letters: list[tuple[str, CloudEvent]] = field(default_factory=list)
-    duplicate_every_delivery: bool = False  # chaos: deliver each message twice
+    copies: int = 1  # chaos: deliver every message this many times
 
     def __post_init__(self) -> None:
         self._queue: queue.Queue[_Delivery] = queue.Queue()
@@ -76,9 +76,8 @@ class LocalBus:
         data = encode_pubsub(message_id, envelope.data(), envelope.attributes(), datetime.now(UTC))
         attributes = {"type": "google.cloud.pubsub.topic.v1.messagePublished", "id": message_id,
                       "source": f"//pubsub.googleapis.com/projects/local/topics/{envelope.topic}"}
-        copies = 2 if self.duplicate_every_delivery else 1
         for name, handler in self.subscribers.get(envelope.topic, []):
-            for _ in range(copies):
+            for _ in range(self.copies):
                 self._enqueue(_Delivery(name, handler, CloudEvent(attributes, data)))
         return message_id
 

@@ -187,6 +187,27 @@ class ProviderMappingRepository:
             f" WHERE {t.entity} = :entity_id AND provider_type = :ptype AND {where}",
             entity_id=entity_id, ptype=provider_type.value, **params) > 0
 
+    def out_of_date(self, kind: EntityKind, *, after_id: int = 0, limit: int = 500) -> list[int]:
+        """Entities whose Everflow object is missing, failed, pending or older than their version, by id.
+
+        An archived entity that never reached the provider is left alone: there is nothing to archive.
+        """
+        t = TABLES[kind]
+        rows = self._session.fetch_all(
+            f"SELECT e.{t.entity} AS id FROM {t.entity_table} e"
+            f" LEFT JOIN {t.table} m ON m.{t.entity} = e.{t.entity} AND m.provider_type = 'everflow'"
+            f" WHERE e.{t.entity} > :after AND ("
+            f"   (m.mapping_id IS NULL AND e.status <> 'archived')"
+            f"   OR (m.mapping_id IS NOT NULL AND (m.sync_status <> 'synced'"
+            f"       OR coalesce(m.synced_version, 0) < e.version)))"
+            f" ORDER BY e.{t.entity} LIMIT :limit", after=after_id, limit=limit)
+        return [int(row["id"]) for row in rows]
+
+    def lock_entity(self, kind: EntityKind, entity_id: int) -> None:
+        """Serialize syncs of one entity until the transaction ends (a redelivery waits, then finds it done)."""
+        self._session.fetch_value("SELECT pg_advisory_xact_lock(hashtext(:kind), CAST(:id AS INTEGER))",
+                                  kind=f"sync:{kind.value}", id=entity_id % 2_147_483_647)
+
     def decrypted_credentials(self, kind: EntityKind, entity_id: int, scope: TenantScope, *,
                               provider_type: ProviderType = EVERFLOW) -> dict[str, Any] | None:
         """The stored credentials in clear, for server-side calls to the provider only; never render them."""

@@ -1,0 +1,32 @@
+"""everflow-sync: catalogue events from Pub/Sub become Everflow advertisers, affiliates, offers and links."""
+
+from __future__ import annotations
+
+import functions_framework
+from cloudevents.http import CloudEvent
+
+from shared.domain.provider_mappings import EntityKind
+from shared.events.envelope import Message
+from shared.events.handlers import PermanentFailure, pubsub_handler
+from shared.services.everflow_sync import SyncFailed, generate_tracking_url, sync_entity
+
+SYNCED = {"advertiser": EntityKind.ADVERTISER, "affiliate": EntityKind.AFFILIATE, "campaign": EntityKind.CAMPAIGN}
+
+
+@pubsub_handler("everflow-sync")
+def handle(message: Message) -> None:
+    """Transient Everflow errors propagate (Pub/Sub redelivers); refusals are recorded and acknowledged."""
+    aggregate, _, verb = message.event_type.partition(".")
+    entity_id = int(message.body.get("aggregate_id") or 0)
+    try:
+        if aggregate in SYNCED:
+            sync_entity(SYNCED[aggregate], entity_id)
+        elif aggregate == "tracking_link" and (verb == "created" or message.body["payload"].get("parameters_changed")):
+            generate_tracking_url(entity_id)
+    except SyncFailed as exc:
+        raise PermanentFailure(str(exc)) from exc
+
+
+@functions_framework.cloud_event
+def everflow_sync(cloud_event: CloudEvent) -> None:
+    handle(cloud_event)
