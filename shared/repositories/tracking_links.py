@@ -135,6 +135,7 @@ class TrackingLinkRepository:
         if scope.crosses_tenants:
             return self._session.fetch_one(sql, **params, **scope_params)
         self._session.execute("SELECT set_config('app.cross_tenant', 'on', true)")
+        # If the statement fails, the transaction is aborted and the transaction-local flag dies with it.
         row = self._session.fetch_one(sql, **params, **scope_params)
         self._session.execute("SELECT set_config('app.cross_tenant', 'off', true)")
         return row
