@@ -91,6 +91,7 @@ class Settings(BaseSettings):
             "SUPABASE_JWT_SECRET or SUPABASE_JWKS_URL": self.supabase_jwt_secret or self.supabase_jwks_url,
             "SUPABASE_WEBHOOK_SECRET": self.supabase_webhook_secret,
             "CREDENTIALS_KEYS": self.credentials_keys,
+            "EVERFLOW_API_KEY": self.everflow_api_key,
             "CREDENTIALS_ACTIVE_KEY_ID": self.credentials_active_key_id,
         }
         bad = sorted(name for name, value in required.items() if value.strip().lower() in PLACEHOLDERS)
