@@ -11,6 +11,9 @@ import sys
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+# Taken when `python -m benchmarks` imports this module, before it starts any server of its own:
+# a high figure means other work shared the machine with the run.
+LOAD_AT_START = os.getloadavg()[0]
 HEADER = """# Benchmark results
 
 Recorded by `python -m benchmarks` (`make bench`); see `benchmarks/__main__.py` for the options.
@@ -34,8 +37,7 @@ def run_facts(generator: str | None = None) -> list[str]:
         f"- command: `{shlex.join(sys.orig_argv)}` (in `{Path.cwd()}`)",
         f"- date: {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}",
         f"- machine: {os.cpu_count()} cores, {cpu_model()}, Python {platform.python_version()},"
-        f" {platform.system()} {platform.release()}; 1-min load average {os.getloadavg()[0]:.2f} when the section"
-        " was written (other work on the machine skews the figures)",
+        f" {platform.system()} {platform.release()}; 1-min load average {LOAD_AT_START:.2f} before the run started",
     ]
     if generator:
         facts.append(f"- load generator: {generator}")

@@ -88,7 +88,7 @@ def report_warm(result: WarmResult, platform: Platform, generator: str) -> str:
         "",
         *run_facts(_generator_text(generator)),
         f"- server: `functions-framework --target={ENTRY_POINT} --source=main.py` under gunicorn, 1 worker x"
-        f" {result.threads} threads (functions-framework defaults), DB pool size {platform.env.get('DB_POOL_SIZE', 5)},"
+        f" {result.threads} threads (functions-framework defaults), DB pool size {_pool_size(platform)},"
         f" {platform.servers}, rate limits {platform.env['RATE_LIMIT_USER_PER_MINUTE']}/min (so none denies);"
         " load generator on the same machine",
         f"- load: {first.connections} keep-alive connections, {first.duration_s:.0f} s per endpoint, back to back,"
@@ -104,6 +104,12 @@ def report_warm(result: WarmResult, platform: Platform, generator: str) -> str:
     print(section)
     update_section(f"warm-{generator}", section)
     return section
+
+
+def _pool_size(platform: Platform) -> str:
+    from shared.config import Settings
+
+    return platform.env.get("DB_POOL_SIZE") or str(Settings.model_fields["db_pool_size"].default)
 
 
 def _generator_text(generator: str) -> str:

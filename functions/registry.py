@@ -166,6 +166,22 @@ FUNCTIONS += (
         secrets=(*DATABASE_SECRETS, "EVERFLOW_API_KEY", "CREDENTIALS_KEYS"),
     ),
     FunctionSpec(
+        name="everflow-api",
+        entry_point="everflow_api",
+        module="functions.everflow_api",
+        trigger=Trigger.HTTP,
+        paths=("/api/v1/advertisers/*/sync-to-everflow", "/api/v1/advertisers/*/sync-from-everflow",
+               "/api/v1/advertisers/*/compare-with-everflow", "/api/v1/affiliates/*/sync-to-everflow",
+               "/api/v1/affiliates/*/sync-from-everflow", "/api/v1/affiliates/*/compare-with-everflow",
+               "/api/v1/campaigns/*/sync-to-everflow", "/api/v1/campaigns/*/sync-from-everflow",
+               "/api/v1/campaigns/*/compare-with-everflow", "/api/v1/advertisers/sync-all-to-everflow",
+               "/api/v1/affiliates/sync-all-to-everflow", "/api/v1/campaigns/sync-all-to-everflow",
+               "/api/v1/sync-jobs"),
+        timeout_s=120,  # sync-to waits for Everflow, retries included
+        max_instances=5,
+        secrets=(*DATABASE_SECRETS, *AUTH_SECRETS, "EVERFLOW_API_KEY", "CREDENTIALS_KEYS"),
+    ),
+    FunctionSpec(
         name="everflow-reconcile",
         entry_point="everflow_reconcile",
         module="functions.everflow_reconcile",

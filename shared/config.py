@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     credentials_active_key_id: str = ""
 
     db_role: str = "platform_app"  # switched to after login, so row-level security applies
-    db_pool_size: int = Field(default=5, ge=1, le=100)
+    db_pool_size: int = Field(default=8, ge=1, le=100)  # gunicorn runs 4 threads per vCPU; 2 vCPU -> 8
     db_statement_timeout_ms: int = Field(default=5_000, ge=100)
     db_connect_timeout_s: float = Field(default=5.0, gt=0)
     redis_timeout_s: float = Field(default=0.5, gt=0)

@@ -57,6 +57,9 @@ POLICY: dict[str, frozenset[Role]] = {
     "tracking_links.create": PARTNERS,
     "tracking_links.read": PARTNER_READERS,
     "tracking_links.update": PARTNERS,
+    "everflow.sync": PARTNERS,
+    "everflow.sync_all": CROSS_TENANT,
+    "sync_jobs.read": CROSS_TENANT,
 }
 
 # Actions a verified token may perform before its user has a profile.

@@ -109,12 +109,12 @@ class LocalBus:
     def _deliver(self, delivery: _Delivery) -> None:
         try:
             delivery.handler(delivery.event)
-        except Exception:
+        except Exception as exc:
             if delivery.attempt >= self.max_attempts:
                 log.exception("dead-lettered after %d attempts: %s", delivery.attempt, delivery.subscriber)
                 self.dead_letters.append((delivery.subscriber, delivery.event))
                 return
-            log.warning("redelivering to %s (attempt %d)", delivery.subscriber, delivery.attempt + 1)
+            log.warning("redelivering to %s (attempt %d) after %r", delivery.subscriber, delivery.attempt + 1, exc)
             time.sleep(self.backoff_s * 2 ** (delivery.attempt - 1))
             self._enqueue(_Delivery(delivery.subscriber, delivery.handler, delivery.event, delivery.attempt + 1))
 

@@ -26,7 +26,7 @@ from shared.adapters.everflow.mapping import (
 )
 from shared.config import get_settings
 from shared.db.uow import UnitOfWork
-from shared.domain.errors import Conflict, NotFound
+from shared.domain.errors import Conflict, DomainError, NotFound
 from shared.domain.principal import SYSTEM, TenantScope
 from shared.domain.provider_mappings import EntityKind, ProviderMapping, ProviderType, SyncResult, SyncStatus
 from shared.services.tracking_links import set_tracking_url
@@ -66,8 +66,11 @@ def sync_entity(kind: EntityKind, entity_id: int, *, everflow: Everflow | None =
     network_advertiser_id = _ensure_advertiser(entity_id, everflow) if kind is EntityKind.CAMPAIGN else None
     try:
         return _sync(kind, entity_id, everflow, network_advertiser_id)
+    except DomainError as exc:  # our own rules refuse it (e.g. an offer needs a destination URL)
+        _record_failure(kind, entity_id, exc.message)
+        raise SyncFailed(f"{kind.value} {entity_id} cannot be synced: {exc.message}") from exc
     except EverflowError as exc:
-        _record_failure(kind, entity_id, exc)
+        _record_failure(kind, entity_id, f"{exc.status or ''} {exc.message}".strip())
         if exc.transient:
             raise
         raise SyncFailed(f"Everflow refused {kind.value} {entity_id}: {exc.message}") from exc
@@ -169,11 +172,10 @@ def _result(kind: EntityKind, response: dict[str, Any], action: str, entity: Any
                       entity.version, is_active_on_provider=active)
 
 
-def _record_failure(kind: EntityKind, entity_id: int, exc: EverflowError) -> None:
+def _record_failure(kind: EntityKind, entity_id: int, error: str) -> None:
     try:
         with UnitOfWork(EVERYTHING) as uow:
-            uow.provider_mappings.mark_failed(kind, entity_id, f"{exc.status or ''} {exc.message}".strip(),
-                                              scope=EVERYTHING)
+            uow.provider_mappings.mark_failed(kind, entity_id, error, scope=EVERYTHING)
             uow.commit()
     except Exception:  # recording is best effort; the failure itself still propagates
         log.exception("could not record the failed sync of %s %s", kind.value, entity_id)

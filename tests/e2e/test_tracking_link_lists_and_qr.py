@@ -8,6 +8,7 @@ import pytest
 
 from shared.db.session import Session
 from shared.domain.roles import Role
+from shared.events.publisher import local_bus
 from tests.qr_decode import decode_qr_png, decode_qr_svg
 from tests.storage_emulator import use_directory, use_emulator
 from tests.tracking_link_rows import add_campaign, add_link, add_partnership, arrange_partners
@@ -120,6 +121,8 @@ def count_queries(monkeypatch):
         with lock:
             counted.append(sql)
         return original(self, sql, params)
+
+    local_bus().wait_idle(60)  # background syncs of the rows just made are not the list's queries
 
     monkeypatch.setattr(Session, "_run", counting)
     return counted

@@ -15,6 +15,7 @@ from shared.domain.billing import BillingDetails, BillingFrequency, BillingSched
 from shared.domain.paging import PageRequest
 from shared.domain.principal import Actor, Principal, TenantScope
 from shared.domain.roles import Role
+from shared.events.publisher import local_bus
 from shared.repositories.outbox import OutboxRepository
 from shared.schemas.advertisers import AdvertiserCreate, AdvertiserUpdate
 from shared.schemas.affiliates import AffiliateCreate
@@ -51,6 +52,8 @@ def statements(monkeypatch) -> list[str]:
     def counting(self, sql, params):
         sent.append(sql)
         return original(self, sql, params)
+
+    local_bus().wait_idle(60)  # background syncs of the rows just made are not the list's queries
 
     monkeypatch.setattr(Session, "_run", counting)
     return sent
