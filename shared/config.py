@@ -76,25 +76,29 @@ class Settings(BaseSettings):
     storage_dir: str = ".local/storage"
     storage_emulator_host: str = ""  # the gcp-storage-emulator, as google-cloud-storage reads it
     public_base_url: str = ""  # e.g. https://api.example.com; empty: the request's own host
+    required_secrets: str = ""  # comma-separated setting names this function cannot start without
+
+    def _secret(self, name: str) -> str:
+        """A setting by its environment name; the JWKS URL stands in for the legacy JWT secret."""
+        if name == "SUPABASE_JWT_SECRET":
+            return self.supabase_jwt_secret or self.supabase_jwks_url
+        value = getattr(self, name.lower(), None)
+        return str(value) if value is not None else ""
 
     @property
     def cors_origins(self) -> frozenset[str]:
         return frozenset(o.strip().rstrip("/") for o in self.cors_allowed_origins.split(",") if o.strip())
 
     def require_production_secrets(self) -> None:
-        """Stop start-up when a production secret is missing or a placeholder."""
+        """Stop start-up when a production secret this function needs is missing or a placeholder.
+
+        Each deployed function lists its own secrets in REQUIRED_SECRETS (generated from the registry);
+        without it, the database and cache URLs are required.
+        """
         if self.environment is not Environment.PRODUCTION:
             return
-        required = {
-            "DATABASE_URL": self.database_url,
-            "REDIS_URL": self.redis_url,
-            "SUPABASE_JWT_SECRET or SUPABASE_JWKS_URL": self.supabase_jwt_secret or self.supabase_jwks_url,
-            "SUPABASE_WEBHOOK_SECRET": self.supabase_webhook_secret,
-            "CREDENTIALS_KEYS": self.credentials_keys,
-            "EVERFLOW_API_KEY": self.everflow_api_key,
-            "CREDENTIALS_ACTIVE_KEY_ID": self.credentials_active_key_id,
-        }
-        bad = sorted(name for name, value in required.items() if value.strip().lower() in PLACEHOLDERS)
+        names = [n.strip() for n in self.required_secrets.split(",") if n.strip()] or ["DATABASE_URL", "REDIS_URL"]
+        bad = sorted(name for name in names if self._secret(name).strip().lower() in PLACEHOLDERS)
         if bad:
             raise SettingsError(f"missing or placeholder settings in production: {', '.join(bad)}")
 

@@ -79,6 +79,7 @@ def env(monkeypatch: pytest.MonkeyPatch, database: ConnectionParams, databases: 
         monkeypatch.setenv(f"RATE_LIMIT_{scope}_PER_MINUTE", "1000000")
     for name, value in sandbox_settings(everflow).items():
         monkeypatch.setenv(name, value)
+    monkeypatch.setenv("EVERFLOW_REQUESTS_PER_SECOND", "2000")  # the network budget is not under test here
     _forget_clients()
     yield
     local_bus().wait_idle(60)  # background deliveries finish before the database goes away

@@ -177,3 +177,20 @@ def test_a_tracking_link_gets_an_everflow_url_and_a_qr_code(api, sql, make_org, 
     qr = api.get(urlsplit(link["qr_code_url"]).path, headers=affiliate.headers)
     assert qr.status_code == 200 and qr.headers["Content-Type"] == "image/png"
     assert len(sandbox.objects("offers")) == 1 and len(sandbox.objects("affiliates")) == 1
+
+
+def test_concurrent_updates_converge_on_the_latest_version(api, manager, sql, sandbox, event_bus) -> None:
+    advertiser_id = create_advertiser(api, manager)
+    names = [f"Acme v{n}" for n in range(8)]
+    threads = [threading.Thread(target=api.put, args=(f"/api/v1/advertisers/{advertiser_id}",),
+                                kwargs={"json": {"name": name}, "headers": manager.headers}) for name in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert event_bus.wait_idle(60)
+    final = api.get(f"/api/v1/advertisers/{advertiser_id}", headers=manager.headers).json()
+    remote = labelled(sandbox, "advertisers", f"abp:advertiser:{advertiser_id}")
+    assert len(remote) == 1
+    assert remote[0]["name"] == final["name"]
+    assert mapping(sql, advertiser_id)["synced_version"] == final["version"]

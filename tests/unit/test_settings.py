@@ -10,7 +10,7 @@ from shared.config import Environment, Settings, SettingsError, get_settings
 
 def test_production_start_up_names_every_missing_or_placeholder_secret() -> None:
     settings = Settings(APP_ENV="production", database_url="postgresql://db/app", redis_url="changeme",
-                        supabase_jwt_secret="")
+                        supabase_jwt_secret="", required_secrets="DATABASE_URL,REDIS_URL,SUPABASE_JWT_SECRET")
     with pytest.raises(SettingsError) as error:
         settings.require_production_secrets()
     assert "REDIS_URL" in str(error.value)
@@ -45,3 +45,14 @@ def test_importing_every_function_reads_no_settings() -> None:
     env = {"APP_ENV": "production", "PATH": "/usr/bin:/bin"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.strip() == "0"
+
+
+def test_each_function_requires_only_the_secrets_its_registry_row_lists() -> None:
+    webhook = Settings(APP_ENV="production", database_url="postgresql://db/app", redis_url="redis://r:6379/0",
+                       supabase_webhook_secret="s3cret",
+                       required_secrets="DATABASE_URL,REDIS_URL,SUPABASE_WEBHOOK_SECRET")
+    webhook.require_production_secrets()  # no JWT secret, no Everflow key: this function needs neither
+    sync = Settings(APP_ENV="production", database_url="postgresql://db/app", redis_url="redis://r:6379/0",
+                    required_secrets="DATABASE_URL,EVERFLOW_API_KEY")
+    with pytest.raises(SettingsError, match="EVERFLOW_API_KEY"):
+        sync.require_production_secrets()
