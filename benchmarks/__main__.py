@@ -1,4 +1,6 @@
-"""`python -m benchmarks [cold-start|warm|all]` (`make bench`): measure, print, and record in RESULTS.md.
+"""`python -m benchmarks [cold-start|warm|auth|lists|all]` (`make bench`): measure, print, record in RESULTS.md.
+
+`all` is cold-start and warm; `auth` (issue 3) and `lists` (issue 4, seeds 100k rows per table) run on request.
 
 With no DATABASE_URL / REDIS_URL an embedded PostgreSQL and Valkey are started in a temporary
 directory; either way the database is migrated and seeded with the demo data. Ctrl-C or SIGTERM
@@ -13,7 +15,9 @@ import sys
 import time
 from types import FrameType
 
+from benchmarks.auth_overhead import report_auth, run_auth
 from benchmarks.cold_start import report_cold_starts, run_cold_starts
+from benchmarks.list_latency import report_lists, run_lists
 from benchmarks.servers import platform
 from benchmarks.warm import choose_generator, report_warm, run_warm
 
@@ -21,16 +25,21 @@ from benchmarks.warm import choose_generator, report_warm, run_warm
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks",
                                      description="Cold-start and warm-latency benchmarks of the HTTP functions.")
-    parser.add_argument("command", nargs="?", choices=["cold-start", "warm", "all"], default="all")
+    parser.add_argument("command", nargs="?", choices=["cold-start", "warm", "auth", "lists", "all"], default="all")
     parser.add_argument("--runs", type=int, default=5, help="cold starts per function (default 5)")
     parser.add_argument("--connections", type=int, default=8, help="warm: concurrent connections (default 8)")
     parser.add_argument("--duration", type=float, default=15.0, help="warm: seconds per endpoint (default 15)")
     parser.add_argument("--warmup", type=float, default=3.0, help="warm: warm-up seconds per endpoint (default 3)")
     parser.add_argument("--generator", choices=["auto", "wrk", "python"], default="auto",
                         help="warm: load generator; auto = wrk when installed, else the Python client")
+    parser.add_argument("--iterations", type=int, default=20_000,
+                        help="auth: timed requests per warm-cache scenario; cold ones get a tenth (default 20000)")
+    parser.add_argument("--requests", type=int, default=400, help="lists: requests per route and size (default 400)")
     args = parser.parse_args(argv)
     if args.runs < 1 or args.connections < 1 or args.duration <= 0 or args.warmup < 0:
         parser.error("--runs and --connections must be >= 1, --duration > 0, --warmup >= 0")
+    if args.iterations < 10 or args.requests < 1:
+        parser.error("--iterations must be >= 10, --requests >= 1")
     return args
 
 
@@ -50,6 +59,13 @@ def main(argv: list[str] | None = None) -> int:
                 result = run_warm(bench, generator=generator, connections=args.connections,
                                   duration_s=args.duration, warmup_s=args.warmup)
                 report_warm(result, bench, generator)
+            if args.command == "auth":
+                cold = args.iterations // 10
+                print(f"auth: {args.iterations} warm / {cold} cold requests per scenario, in-process", flush=True)
+                report_auth(run_auth(bench, warm_iterations=args.iterations, cold_iterations=cold), bench)
+            if args.command == "lists":
+                print(f"lists: 1k then 100k rows per table, {args.requests} requests per route and size", flush=True)
+                report_lists(run_lists(bench, requests=args.requests), bench)
     except KeyboardInterrupt:
         print("interrupted; every process started here was stopped", file=sys.stderr)
         return 130
