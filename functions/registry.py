@@ -178,7 +178,7 @@ FUNCTIONS += (
                "/api/v1/affiliates/sync-all-to-everflow", "/api/v1/campaigns/sync-all-to-everflow",
                "/api/v1/sync-jobs"),
         timeout_s=120,  # sync-to waits for Everflow, retries included
-        max_instances=5,
+        max_instances=3,  # occasional manual syncs; sync-all runs as a Cloud Run job
         secrets=(*DATABASE_SECRETS, *AUTH_SECRETS, "EVERFLOW_API_KEY", "CREDENTIALS_KEYS"),
     ),
     FunctionSpec(

@@ -96,7 +96,7 @@ class CloudRunLauncher:
             from google.auth.transport.requests import AuthorizedSession
 
             credentials, _ = google.auth.default(scopes=[SCOPE])
-            self._session = AuthorizedSession(credentials)
+            self._session = AuthorizedSession(credentials)  # type: ignore[no-untyped-call]
         return self._session
 
 

@@ -23,6 +23,10 @@ from shared.repositories.provider_mappings import TABLES
 
 COLUMNS = ("sync_job_id, kind, provider_type, status, total, processed, succeeded, failed, cursor_id, until_id,"
            " last_error, failures, requested_by, created_at, started_at, finished_at, updated_at")
+# ProviderMappingRepository.out_of_date's condition (what the event pipeline has not synced); a test keeps
+# the two in step.
+OUT_OF_DATE = ("((m.mapping_id IS NULL AND e.status <> 'archived') OR (m.mapping_id IS NOT NULL"
+               " AND (m.sync_status <> 'synced' OR coalesce(m.synced_version, 0) < e.version)))")
 LEASE_CLASS = 7_310_511  # the advisory-lock namespace of sync jobs (any constant the schema keeps)
 INT4 = 2_147_483_647
 
@@ -75,22 +79,31 @@ class SyncJobRepository:
             cls=LEASE_CLASS, key=_lease_key(sync_job_id)))
 
     def out_of_date_summary(self, kind: EntityKind, *, limit: int | None) -> tuple[int, int]:
-        """How many entities a new job covers and the last id among them (first `limit` by id).
-
-        The same condition as ProviderMappingRepository.out_of_date, which the job pages through;
-        a test keeps the two in step.
-        """
+        """How many entities a new job covers and the last id among them (the first `limit` by id)."""
         t = TABLES[kind]
         row = self._session.fetch_one(
             f"SELECT count(*) AS total, coalesce(max(id), 0) AS until_id FROM ("
-            f" SELECT e.{t.entity} AS id FROM {t.entity_table} e"
-            f" LEFT JOIN {t.table} m ON m.{t.entity} = e.{t.entity} AND m.provider_type = 'everflow'"
-            f" WHERE (m.mapping_id IS NULL AND e.status <> 'archived')"
-            f"    OR (m.mapping_id IS NOT NULL AND (m.sync_status <> 'synced'"
-            f"        OR coalesce(m.synced_version, 0) < e.version))"
+            f" SELECT e.{t.entity} AS id FROM {_joined(kind)} WHERE {OUT_OF_DATE}"
             f" ORDER BY e.{t.entity} LIMIT CAST(:limit AS BIGINT)) covered", limit=limit)
         assert row is not None
         return int(row["total"]), int(row["until_id"])
+
+    def next_ids(self, job: SyncJob, *, after: int, limit: int) -> list[int]:
+        """The job's next entities after `after`: those still out of date, and those synced since the job
+        was created, which a killed run may have synced without counting them yet (they cost no call now)."""
+        t = TABLES[job.kind]
+        rows = self._session.fetch_all(
+            f"SELECT e.{t.entity} AS id FROM {_joined(job.kind)}"
+            f" WHERE e.{t.entity} > :after AND e.{t.entity} <= :until"
+            f" AND ({OUT_OF_DATE} OR m.{t.last_sync_column} >= :since)"
+            f" ORDER BY e.{t.entity} LIMIT :limit", after=after, until=job.until_id, since=job.created_at, limit=limit)
+        return [int(row["id"]) for row in rows]
+
+
+def _joined(kind: EntityKind) -> str:
+    t = TABLES[kind]
+    return (f"{t.entity_table} e LEFT JOIN {t.table} m"
+            f" ON m.{t.entity} = e.{t.entity} AND m.provider_type = 'everflow'")
 
 
 @contextmanager

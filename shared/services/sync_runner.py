@@ -1,10 +1,11 @@
 """Running a sync-all job: every covered entity through `sync_entity`, in id order, resumably.
 
-A run holds the job's lease, takes the next page of out-of-date ids after the cursor, syncs them on a
-few threads (the shared request budget keeps Everflow under its rate limit whatever their number) and
+A run holds the job's lease, takes the job's next page of ids after the cursor, syncs them on a few
+threads (the shared request budget keeps Everflow under its rate limit whatever their number) and
 counts the outcomes in id order, saving the counters and the cursor every `save_every_s`. A run that
-dies loses at most that much counting: the next run syncs those entities again, which finds them
-current and costs no Everflow call, and counts them then, so each entity is counted once.
+dies loses at most that much counting: the next run takes those entities again (synced since the job
+was created, they are still the job's), finds them current at no Everflow call, and counts them then,
+so each entity is counted once.
 
 An entity that fails (refused, or still failing after the client's retries) is counted and left
 `failed` in its mapping for the next job or the daily reconciliation; a long streak of transient
@@ -143,10 +144,8 @@ def _begin(sync_job_id: int) -> SyncJob:
 
 
 def _next_ids(job: SyncJob, after: int, page: int) -> list[int]:
-    """The next out-of-date ids the job covers (entities synced meanwhile by the event pipeline drop out)."""
     with UnitOfWork(EVERYTHING) as uow:
-        ids = uow.provider_mappings.out_of_date(job.kind, after_id=after, limit=page)
-    return [entity_id for entity_id in ids if entity_id <= job.until_id]
+        return SyncJobRepository(uow.session).next_ids(job, after=after, limit=page)
 
 
 def _saved(job: SyncJob) -> SyncJob:

@@ -121,7 +121,8 @@ def test_the_development_key_is_used_only_outside_production_and_only_without_ke
 
 def test_production_start_up_requires_the_credentials_keys() -> None:
     settings = Settings(APP_ENV="production", database_url="postgresql://db/app", redis_url="redis://r",
-                        supabase_jwt_secret="s" * 32, supabase_webhook_secret="w" * 32)
+                        supabase_jwt_secret="s" * 32, supabase_webhook_secret="w" * 32,
+                        required_secrets="DATABASE_URL,CREDENTIALS_KEYS,CREDENTIALS_ACTIVE_KEY_ID")
     with pytest.raises(SettingsError) as error:
         settings.require_production_secrets()
     assert "CREDENTIALS_KEYS" in str(error.value)
