@@ -91,7 +91,8 @@ def _move(call: Call, target: CampaignStatus) -> Campaign:
 
 def _page(result: PageResult[Campaign]) -> Reply:
     body = CampaignList(campaigns=[campaign_read(c) for c in result.items], total=result.total,
-                        page=result.page.page, page_size=result.page.page_size)
+                        total_is_lower_bound=result.total_is_lower_bound, page=result.page.page,
+                        page_size=result.page.page_size)
     return Reply(body, headers=page_headers(result))
 
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from shared.domain.errors import Conflict, NotFound, ValidationFailed
+from shared.domain.paging import capped_total
 from shared.domain.principal import TenantScope
 
 PARAMETER_FIELDS = ("source_id", "sub1", "sub2", "sub3", "sub4", "sub5")
@@ -240,6 +241,13 @@ class LinkPage:
     items: list[TrackingLink]
     total: int
     window: Window
+    total_is_lower_bound: bool = False
+
+    @classmethod
+    def counted(cls, items: list[TrackingLink], matched: int, window: Window) -> LinkPage:
+        """A page whose total comes from a count that stopped at TOTAL_CAP + 1 rows."""
+        total, lower_bound = capped_total(matched)
+        return cls(items, total, window, lower_bound)
 
     @property
     def page(self) -> int:

@@ -247,12 +247,16 @@ def _log_request(request: flask.Request, response: flask.Response, started: floa
 
 
 def page_headers(result: PageResult[Any]) -> dict[str, str]:
-    """Paging facts for list routes whose body stays a bare array, as in the original API."""
+    """Paging facts for list routes whose body stays a bare array, as in the original API.
+
+    A total past the count's cap is a lower bound, told by a "+" ("10000+").
+    """
+    more = "+" if result.total_is_lower_bound else ""
     return {
-        "X-Total-Count": str(result.total),
+        "X-Total-Count": f"{result.total}{more}",
         "X-Page": str(result.page.page),
         "X-Page-Size": str(result.page.page_size),
-        "X-Total-Pages": str(result.total_pages),
+        "X-Total-Pages": f"{result.total_pages}{more}",
     }
 
 

@@ -20,7 +20,7 @@ from shared.domain.advertisers import (
     EmailAttributionMethod,
 )
 from shared.domain.billing import BillingDetails
-from shared.domain.paging import PageRequest, PageResult
+from shared.domain.paging import TOTAL_CAP, PageRequest, PageResult
 from shared.domain.principal import TenantScope
 
 EDITABLE = (
@@ -77,20 +77,20 @@ class AdvertiserRepository:
 
     def list(self, scope: TenantScope, organization_id: int, page: PageRequest,
              where: AdvertiserFilter) -> PageResult[Advertiser]:
-        """One query for the page and its total, whatever the page size."""
+        """The page in index order, and its total counted up to the cap: two queries whatever the page size."""
         clauses, params = _filters(scope, organization_id, where)
         direction = "DESC" if where.descending else "ASC"
+        order = f"{SORT_COLUMNS[where.sort_by]} {direction}"
+        if where.sort_by is not AdvertiserSort.ADVERTISER_ID:
+            order += f", advertiser_id {direction}"  # ties by id, as the indexes hold them
         rows = self._session.fetch_all(
-            f"SELECT {COLUMNS}, count(*) OVER () AS total FROM advertisers WHERE {clauses}"
-            f" ORDER BY {SORT_COLUMNS[where.sort_by]} {direction}, advertiser_id {direction}"
-            " LIMIT :limit OFFSET :offset",
+            f"SELECT {COLUMNS} FROM advertisers WHERE {clauses} ORDER BY {order} LIMIT :limit OFFSET :offset",
             limit=page.page_size, offset=page.offset, **params,
         )
-        if rows or page.offset == 0:
-            total = int(rows[0]["total"]) if rows else 0
-        else:  # past the last page: the total still has to be told
-            total = int(self._session.fetch_value(f"SELECT count(*) FROM advertisers WHERE {clauses}", **params))
-        return PageResult([_advertiser(r) for r in rows], total, page)
+        matched = self._session.fetch_value(
+            f"SELECT count(*) FROM (SELECT 1 FROM advertisers WHERE {clauses} LIMIT {TOTAL_CAP + 1}) AS capped",
+            **params)
+        return PageResult.counted([_advertiser(r) for r in rows], int(matched), page)
 
     def update(self, advertiser_id: int, changes: dict[str, Any]) -> Advertiser:
         params = _params(changes)
@@ -154,7 +154,7 @@ def _params(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _advertiser(row: Row) -> Advertiser:
-    values = {k: v for k, v in row.items() if k != "total"}
+    values = dict(row)
     for name, kind in ENUMS.items():
         values[name] = kind(values[name]) if values[name] is not None else None
     details = values["billing_details"]

@@ -19,7 +19,7 @@ from shared.domain.affiliates import (
     ContactAddress,
 )
 from shared.domain.billing import PaymentDetails
-from shared.domain.paging import PageRequest, PageResult
+from shared.domain.paging import TOTAL_CAP, PageRequest, PageResult
 from shared.domain.principal import TenantScope
 from shared.repositories.advertisers import like_escape
 
@@ -76,20 +76,20 @@ class AffiliateRepository:
 
     def list(self, scope: TenantScope, organization_id: int, page: PageRequest,
              where: AffiliateFilter) -> PageResult[Affiliate]:
-        """One query for the page and its total, whatever the page size."""
+        """The page in index order, and its total counted up to the cap: two queries whatever the page size."""
         clauses, params = _filters(scope, organization_id, where)
         direction = "DESC" if where.descending else "ASC"
+        order = f"{SORT_COLUMNS[where.sort_by]} {direction}"
+        if where.sort_by is not AffiliateSort.AFFILIATE_ID:
+            order += f", affiliate_id {direction}"  # ties by id, as the indexes hold them
         rows = self._session.fetch_all(
-            f"SELECT {COLUMNS}, count(*) OVER () AS total FROM affiliates WHERE {clauses}"
-            f" ORDER BY {SORT_COLUMNS[where.sort_by]} {direction}, affiliate_id {direction}"
-            " LIMIT :limit OFFSET :offset",
+            f"SELECT {COLUMNS} FROM affiliates WHERE {clauses} ORDER BY {order} LIMIT :limit OFFSET :offset",
             limit=page.page_size, offset=page.offset, **params,
         )
-        if rows or page.offset == 0:
-            total = int(rows[0]["total"]) if rows else 0
-        else:  # past the last page: the total still has to be told
-            total = int(self._session.fetch_value(f"SELECT count(*) FROM affiliates WHERE {clauses}", **params))
-        return PageResult([_affiliate(r) for r in rows], total, page)
+        matched = self._session.fetch_value(
+            f"SELECT count(*) FROM (SELECT 1 FROM affiliates WHERE {clauses} LIMIT {TOTAL_CAP + 1}) AS capped",
+            **params)
+        return PageResult.counted([_affiliate(r) for r in rows], int(matched), page)
 
     def update(self, affiliate_id: int, changes: dict[str, Any]) -> Affiliate:
         params = _params(changes)
@@ -147,7 +147,7 @@ def _params(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _affiliate(row: Row) -> Affiliate:
-    values = {k: v for k, v in row.items() if k != "total"}
+    values = dict(row)
     values["status"] = AffiliateStatus(values["status"])
     for column in JSON_TYPES:
         if values[column] is not None:

@@ -19,7 +19,7 @@ from shared.domain.campaigns import (
     SessionDefinition,
     Visibility,
 )
-from shared.domain.paging import PageRequest, PageResult
+from shared.domain.paging import TOTAL_CAP, PageRequest, PageResult
 from shared.domain.principal import TenantScope
 
 SPEC_COLUMNS = tuple(f.name for f in fields(CampaignSpec))
@@ -34,6 +34,9 @@ SORT_COLUMNS = {
     CampaignSort.CREATED_AT: "created_at", CampaignSort.UPDATED_AT: "updated_at",
     CampaignSort.START_DATE: "start_date", CampaignSort.END_DATE: "end_date",
 }
+# Campaigns without these dates come last in either direction. The other keys are NOT NULL, so they
+# get no NULLS clause: then one ascending index serves both directions (read backwards for DESC).
+NULLABLE_SORTS = frozenset({CampaignSort.START_DATE, CampaignSort.END_DATE})
 
 
 class CampaignRepository:
@@ -70,22 +73,16 @@ class CampaignRepository:
         return _campaign(row)
 
     def list(self, scope: TenantScope, page: PageRequest, where: CampaignFilter) -> PageResult[Campaign]:
-        """One query for the page and the total, whatever the page size."""
+        """The page in index order, and its total counted up to the cap: two queries whatever the page size."""
         clauses, params = _filters(scope, where)
-        direction = "DESC" if where.descending else "ASC"
         rows = self._session.fetch_all(
-            f"SELECT {COLUMNS}, count(*) OVER () AS total FROM campaigns WHERE {clauses}"
-            f" ORDER BY {SORT_COLUMNS[where.sort_by]} {direction} NULLS LAST, campaign_id {direction}"
-            " LIMIT :limit OFFSET :offset",
+            f"SELECT {COLUMNS} FROM campaigns WHERE {clauses} ORDER BY {_order(where)} LIMIT :limit OFFSET :offset",
             limit=page.page_size, offset=page.offset, **params,
         )
-        if rows:
-            total = int(rows[0]["total"])
-        elif page.offset == 0:
-            total = 0
-        else:  # past the last page: the total still tells the client where the pages end
-            total = int(self._session.fetch_value(f"SELECT count(*) FROM campaigns WHERE {clauses}", **params))
-        return PageResult([_campaign(r) for r in rows], total, page)
+        matched = self._session.fetch_value(
+            f"SELECT count(*) FROM (SELECT 1 FROM campaigns WHERE {clauses} LIMIT {TOTAL_CAP + 1}) AS capped",
+            **params)
+        return PageResult.counted([_campaign(r) for r in rows], int(matched), page)
 
     def advertiser(self, advertiser_id: int, scope: TenantScope, *, lock: bool = False) -> AdvertiserRef | None:
         """The advertiser if the scope may see it; `lock` keeps it from being archived until commit."""
@@ -121,6 +118,16 @@ def _filters(scope: TenantScope, where: CampaignFilter) -> tuple[str, dict[str, 
     if where.status is None and not where.include_archived:
         clauses.append("status <> 'archived'")
     return " AND ".join(clauses), params
+
+
+def _order(where: CampaignFilter) -> str:
+    direction = "DESC" if where.descending else "ASC"
+    order = f"{SORT_COLUMNS[where.sort_by]} {direction}"
+    if where.sort_by in NULLABLE_SORTS:
+        order += " NULLS LAST"
+    if where.sort_by is not CampaignSort.CAMPAIGN_ID:
+        order += f", campaign_id {direction}"
+    return order
 
 
 def _contains(text: str | None) -> str | None:

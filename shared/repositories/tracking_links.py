@@ -9,6 +9,7 @@ from pg8000.exceptions import DatabaseError
 
 from shared.db.session import Row, Session, sqlstate
 from shared.domain.errors import Conflict
+from shared.domain.paging import TOTAL_CAP
 from shared.domain.principal import TenantScope
 from shared.domain.tracking_links import (
     LinkFilter,
@@ -115,15 +116,22 @@ class TrackingLinkRepository:
         return _link(row)
 
     def list(self, where: LinkFilter, window: Window, scope: TenantScope) -> LinkPage:
-        """One query for the page and the total, whatever the page size."""
-        clauses, params = _filters(where, scope)
-        rows = self._session.fetch_all(
-            f"SELECT {COLUMNS}, count(*) OVER () AS total FROM tracking_links WHERE {clauses}"
-            " ORDER BY tracking_link_id DESC LIMIT :limit OFFSET :offset",
-            limit=window.limit, offset=window.offset, **params)
-        total = int(rows[0]["total"]) if rows else int(
-            self._session.fetch_value(f"SELECT count(*) FROM tracking_links WHERE {clauses}", **params))
-        return LinkPage([_link(r) for r in rows], total, window)
+        """The page in index order, and its total counted up to the cap: two queries whatever the page size."""
+        branches, params = _branches(where, scope)
+        newest = "ORDER BY tracking_link_id DESC"
+        if len(branches) == 1:
+            source, reach = f"tracking_links WHERE {branches[0]}", {}
+        else:  # each branch newest first from its own index, just deep enough for this page, then merged
+            source = "(" + " UNION ALL ".join(
+                f"(SELECT {COLUMNS} FROM tracking_links WHERE {branch} {newest} LIMIT :reach)" for branch in branches
+            ) + ") AS sides"
+            reach = {"reach": window.offset + window.limit}
+        rows = self._session.fetch_all(f"SELECT {COLUMNS} FROM {source} {newest} LIMIT :limit OFFSET :offset",
+                                       limit=window.limit, offset=window.offset, **reach, **params)
+        matching = " UNION ALL ".join(f"SELECT 1 FROM tracking_links WHERE {branch}" for branch in branches)
+        matched = self._session.fetch_value(f"SELECT count(*) FROM ({matching} LIMIT {TOTAL_CAP + 1}) AS capped",
+                                            **params)
+        return LinkPage.counted([_link(r) for r in rows], int(matched), window)
 
     def _across_sides(self, sql: str, scope: TenantScope, **params: Any) -> Row | None:
         """Read rows of both sides of a partnership, which row-level security would show to one side only.
@@ -148,26 +156,56 @@ def _scope_clause(scope: TenantScope) -> tuple[str, dict[str, Any]]:
             {"scope": sorted(scope.organization_ids)})
 
 
+def _branches(where: LinkFilter, scope: TenantScope) -> tuple[list[str], dict[str, Any]]:
+    """The list's conditions, split so that each part is read newest first from one index.
+
+    A list bounded by organizations (the one asked for, else the caller's) matches rows where any of
+    them is either side: no index holds that in id order, so it becomes one part per organization and
+    side (the affiliate side's minus links whose campaign side is among them, counted already).
+    """
+    clauses, params = _filters(where, scope)
+    sides = _sides(where, scope)
+    if not sides:
+        if where.organization_id is not None:
+            clauses += " AND (organization_id = :organization_id OR affiliate_org_id = :organization_id)"
+            params["organization_id"] = where.organization_id
+        return [clauses], params
+    params["sides"] = list(sides)
+    branches = []
+    for i, organization_id in enumerate(sides):
+        params[f"side{i}"] = organization_id
+        branches += [f"{clauses} AND organization_id = :side{i}",
+                     f"{clauses} AND affiliate_org_id = :side{i} AND organization_id <> ALL(CAST(:sides AS BIGINT[]))"]
+    return branches, params
+
+
+def _sides(where: LinkFilter, scope: TenantScope) -> tuple[int, ...]:
+    """The organizations whose links (on either side) make the list; none when a campaign or affiliate does."""
+    if where.campaign_ids or where.affiliate_ids:
+        return ()  # their own (campaign_id, id) and (affiliate_id, id) indexes serve the order
+    if where.organization_id is not None:
+        return (where.organization_id,)
+    return tuple(sorted(scope.organization_ids or ()))
+
+
 def _filters(where: LinkFilter, scope: TenantScope) -> tuple[str, dict[str, Any]]:
     scope_sql, params = _scope_clause(scope)
     clauses = [scope_sql]
-    if where.campaign_ids:
-        clauses.append("campaign_id = ANY(CAST(:campaign_ids AS BIGINT[]))")
-        params["campaign_ids"] = list(where.campaign_ids)
-    if where.affiliate_ids:
-        clauses.append("affiliate_id = ANY(CAST(:affiliate_ids AS BIGINT[]))")
-        params["affiliate_ids"] = list(where.affiliate_ids)
+    for column, ids in (("campaign_id", where.campaign_ids), ("affiliate_id", where.affiliate_ids)):
+        if len(ids) == 1:  # equality, so that the column's index yields the links in id order
+            clauses.append(f"{column} = :{column}")
+            params[column] = ids[0]
+        elif ids:
+            clauses.append(f"{column} = ANY(CAST(:{column}s AS BIGINT[]))")
+            params[f"{column}s"] = list(ids)
     if where.status is not None:
         clauses.append("status = :status")
         params["status"] = where.status.value
-    if where.organization_id is not None:
-        clauses.append("(organization_id = :organization_id OR affiliate_org_id = :organization_id)")
-        params["organization_id"] = where.organization_id
     return " AND ".join(clauses), params
 
 
 def _link(row: Row) -> TrackingLink:
-    values = {k: v for k, v in row.items() if k != "total"}
+    values = dict(row)
     tags = values["tags"]
     values["tags"] = list(tags if isinstance(tags, list) else json.loads(tags or "[]"))
     values["status"] = TrackingLinkStatus(values["status"])

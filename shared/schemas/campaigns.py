@@ -196,6 +196,8 @@ class CampaignList(ReadModel):
 
     campaigns: list[CampaignRead]
     total: int
+    total_is_lower_bound: bool = Field(
+        default=False, description="More than `total` (10,000) campaigns match: counting stopped there.")
     page: int
     page_size: int
 

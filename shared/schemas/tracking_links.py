@@ -140,6 +140,8 @@ class TrackingLinkCreated(ReadModel):
 class TrackingLinkList(ReadModel):
     tracking_links: list[TrackingLinkRead]
     total: int
+    total_is_lower_bound: bool = Field(
+        default=False, description="More than `total` (10,000) links match: counting stopped there.")
     page: int
     page_size: int
     total_pages: int
@@ -194,5 +196,5 @@ def tracking_link_created(link: TrackingLink, is_new: bool, base_url: str) -> Tr
 
 def tracking_link_list(page: LinkPage, base_url: str) -> TrackingLinkList:
     return TrackingLinkList(tracking_links=[tracking_link_read(link, base_url) for link in page.items],
-                            total=page.total, page=page.page, page_size=page.window.limit,
-                            total_pages=page.total_pages)
+                            total=page.total, total_is_lower_bound=page.total_is_lower_bound, page=page.page,
+                            page_size=page.window.limit, total_pages=page.total_pages)
