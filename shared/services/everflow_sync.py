@@ -105,7 +105,9 @@ def _push(kind: EntityKind, entity: Any, organization: Any, mapping: ProviderMap
     ops = _OPS[kind]
     remote_id = int(mapping.provider_entity_id) if mapping and mapping.provider_entity_id else None
     action = "updated"
-    if remote_id is None:
+    if mapping is None:  # a first attempt: note it, so a retry after an unclear failure searches first
+        _note_create_attempt(kind, _entity_id(kind, entity))
+    elif remote_id is None:
         remote_id = _adopt(kind, entity, everflow)
         action = "adopted"
     if remote_id is None:
@@ -170,6 +172,14 @@ def _result(kind: EntityKind, response: dict[str, Any], action: str, entity: Any
     config = {"last_operation": action, "last_operation_time": datetime.now(UTC).isoformat()}
     return SyncResult(provider_id(kind, response), mapping_data(kind, response), config, SyncStatus.SYNCED,
                       entity.version, is_active_on_provider=active)
+
+
+def _note_create_attempt(kind: EntityKind, entity_id: int) -> None:
+    """Committed before the create request; its presence tells the next attempt to look for the object."""
+    attempt = SyncResult(None, {}, {"last_operation": "create_attempted"}, SyncStatus.PENDING, 0)
+    with UnitOfWork(EVERYTHING) as uow:
+        uow.provider_mappings.upsert_sync_result(kind, entity_id, attempt, scope=EVERYTHING)
+        uow.commit()
 
 
 def _record_failure(kind: EntityKind, entity_id: int, error: str) -> None:
