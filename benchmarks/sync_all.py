@@ -242,12 +242,11 @@ def report(args: argparse.Namespace, runs: list[Figures]) -> str:
 
 
 ROWS = [
-    "Everflow requests (all /v1 calls)", "per advertiser (label search + create)",
+    "Everflow requests (all /v1 calls)", "per advertiser (a create; a label search only on a retry)",
     "rate-limit bound (requests / 30 r/s)", "budget bound (requests / client rate)",
     "active time (run 1 until SIGKILL + run 2)", "**active time vs rate-limit bound**", "429s received",
     "answers by status", "killed at: job counted / creates sent", "Everflow advertisers at the end (distinct labels)",
-    "mappings synced", "job at the end", "sandbox label search at the end (copies every object held)",
-    "sandbox time in label searches (est. N x half the final latency, one core)",
+    "mappings synced", "job at the end", "one sandbox label search at the end (copies every object held)",
 ]
 
 
@@ -264,7 +263,6 @@ def _column(args: argparse.Namespace, f: Figures) -> list[str]:
         str(by_status.get("429", 0)), ", ".join(f"{k}: {v:,}" for k, v in by_status.items()),
         f"{f.processed_at_kill:,} / {f.creates_at_kill:,}", f"{f.objects:,} ({f.distinct_labels:,})", f"{f.synced:,}",
         ", ".join(f"{k} {v}" for k, v in f.job.items()), f"{f.search_ms_at_end:.0f} ms",
-        f"{f.count * f.search_ms_at_end / 2000:,.0f} s",
     ]
 
 
