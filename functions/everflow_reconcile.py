@@ -1,4 +1,4 @@
-"""everflow-reconcile: daily, re-queue entities whose Everflow objects are missing, failed or stale."""
+"""everflow-reconcile: daily, re-queue entities whose Everflow objects are missing, failed, stale or drifted."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ import logging
 import functions_framework
 from cloudevents.http import CloudEvent
 
-from shared.services.everflow_reconcile import requeue_out_of_date
+from shared.services.everflow_reconcile import requeue_drifted, requeue_out_of_date
 
 log = logging.getLogger(__name__)
 
 
 @functions_framework.cloud_event
 def everflow_reconcile(cloud_event: CloudEvent) -> None:
-    log.info("everflow reconcile re-queued %d entities", requeue_out_of_date())
+    stale = requeue_out_of_date()
+    drifted = requeue_drifted()
+    log.info("everflow reconcile re-queued %d stale and %d drifted entities", stale, drifted)

@@ -203,6 +203,15 @@ class ProviderMappingRepository:
             f" ORDER BY e.{t.entity} LIMIT :limit", after=after_id, limit=limit)
         return [int(row["id"]) for row in rows]
 
+    def synced(self, kind: EntityKind, *, after_id: int = 0, limit: int = 500) -> list[int]:
+        """Entities whose mapping says their current version is in Everflow, by id (drift checks read them)."""
+        t = TABLES[kind]
+        rows = self._session.fetch_all(
+            f"SELECT e.{t.entity} AS id FROM {t.entity_table} e JOIN {t.table} m ON m.{t.entity} = e.{t.entity}"
+            f" AND m.provider_type = 'everflow' WHERE e.{t.entity} > :after AND m.sync_status = 'synced'"
+            f" AND m.synced_version >= e.version ORDER BY e.{t.entity} LIMIT :limit", after=after_id, limit=limit)
+        return [int(row["id"]) for row in rows]
+
     def lock_entity(self, kind: EntityKind, entity_id: int) -> None:
         """Serialize syncs of one entity until the transaction ends (a redelivery waits, then finds it done)."""
         self._session.fetch_value("SELECT pg_advisory_xact_lock(hashtext(:kind), CAST(:id AS INTEGER))",

@@ -194,3 +194,20 @@ def test_concurrent_updates_converge_on_the_latest_version(api, manager, sql, sa
     assert len(remote) == 1
     assert remote[0]["name"] == final["name"]
     assert mapping(sql, advertiser_id)["synced_version"] == final["version"]
+
+
+def test_reconciliation_restores_an_object_changed_in_everflow(api, manager, sql, sandbox, event_bus) -> None:
+    from shared.services.everflow_reconcile import requeue_drifted
+
+    advertiser_id = create_advertiser(api, manager)
+    untouched = create_advertiser(api, manager, name="Untouched")
+    assert event_bus.wait_idle(30)
+    remote_id = int(mapping(sql, advertiser_id)["provider_advertiser_id"])
+    staff_edit = sandbox.state.get("advertisers", remote_id) | {"name": "Renamed in Everflow"}
+    writable = {k: v for k, v in staff_edit.items() if not k.startswith(("network_a", "time_"))}
+    get_everflow_client().update_advertiser(remote_id, writable)
+    assert requeue_drifted() == 1  # only the changed one
+    assert event_bus.wait_idle(30)
+    assert sandbox.state.get("advertisers", remote_id)["name"] == "Acme Shoes"
+    assert mapping(sql, advertiser_id)["sync_status"] == "synced"
+    assert mapping(sql, untouched)["sync_status"] == "synced"
