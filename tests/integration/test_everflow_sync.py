@@ -146,8 +146,6 @@ def test_a_campaign_becomes_an_offer_of_its_advertiser_and_archiving_never_activ
 
 
 def test_a_refused_entity_is_recorded_as_failed_and_acknowledged(api, manager, sql, sandbox, event_bus) -> None:
-    from shared.adapters.everflow.sandbox_faults import FaultSettings  # noqa: F401 - documents the API
-
     sandbox.faults.set(error_rate=1.0, error_status=400)
     advertiser_id = create_advertiser(api, manager)
     assert event_bus.wait_idle(30)
