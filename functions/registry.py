@@ -205,6 +205,52 @@ FUNCTIONS += (
 )
 
 
+REPORTING_SECRETS = (*DATABASE_SECRETS, *AUTH_SECRETS, "EVERFLOW_API_KEY")
+
+FUNCTIONS += (
+    FunctionSpec(
+        name="dashboard-api",
+        entry_point="dashboard_api",
+        module="functions.dashboards",
+        trigger=Trigger.HTTP,
+        paths=("/api/v1/dashboard", "/api/v1/organizations/*/analytics"),
+        memory_mb=512,  # reports of up to 10,000 rows are parsed and cached in process
+        min_instances=1,  # dashboards are the first page users open
+        secrets=REPORTING_SECRETS,
+    ),
+    FunctionSpec(
+        name="reports-api",
+        entry_point="reports_api",
+        module="functions.reports",
+        trigger=Trigger.HTTP,
+        paths=("/api/v1/reports",),
+        memory_mb=512,
+        timeout_s=120,  # a CSV export may page through Everflow
+        max_instances=5,
+        secrets=REPORTING_SECRETS,
+    ),
+    FunctionSpec(
+        name="activities-api",
+        entry_point="activities_api",
+        module="functions.activities",
+        trigger=Trigger.HTTP,
+        paths=("/api/v1/dashboard/*/*/activities", "/api/v1/dashboard/activity"),
+        max_instances=3,
+        secrets=DATABASE_SECRETS + AUTH_SECRETS,
+    ),
+    FunctionSpec(
+        name="activity-recorder",
+        entry_point="activity_recorder",
+        module="functions.activity_recorder",
+        trigger=Trigger.PUBSUB,
+        topic="catalogue-events",
+        max_instances=3,
+        concurrency=1,
+        secrets=DATABASE_SECRETS,
+    ),
+)
+
+
 def by_entry_point(entry_point: str) -> FunctionSpec:
     for spec in FUNCTIONS:
         if spec.entry_point == entry_point:

@@ -66,6 +66,14 @@ class Settings(BaseSettings):
     everflow_offer_id_macro: str = "oid"  # Everflow's own defaults, for advertisers that set no macro
     everflow_affiliate_id_macro: str = "affid"
 
+    # Dashboards and reports: fresh for report_cache_ttl_s, then served stale while one refresh runs;
+    # kept report_cache_stale_s so an Everflow outage serves the last numbers, flagged stale.
+    report_cache_ttl_s: int = Field(default=300, ge=1)
+    report_cache_stale_s: int = Field(default=86_400, ge=1)
+    report_cache_l1_entries: int = Field(default=2_048, ge=0)  # in-process entries; 0 turns the L1 off
+    report_cache_version_ttl_s: float = Field(default=1.0, ge=0)  # how long an instance trusts its tenant versions
+    report_cache_flight_wait_s: float = Field(default=10.0, gt=0)  # wait for another instance's fetch at most
+
     trusted_proxy_hops: int = Field(default=0, ge=0, le=5)  # load balancers in front that append X-Forwarded-For
     max_body_bytes: int = Field(default=1_048_576, ge=1_024)
     max_page_size: int = Field(default=100, ge=1, le=1_000)

@@ -60,6 +60,12 @@ POLICY: dict[str, frozenset[Role]] = {
     "everflow.sync": PARTNERS,
     "everflow.sync_all": CROSS_TENANT,
     "sync_jobs.read": CROSS_TENANT,
+    "dashboards.read": EVERYONE,
+    "dashboards.manage": MANAGERS,
+    "system.health": CROSS_TENANT,
+    "reports.read": EVERYONE,
+    "activities.read": EVERYONE,
+    "activities.track": MANAGERS,
 }
 
 # Actions a verified token may perform before its user has a profile.
