@@ -73,6 +73,7 @@ class Settings(BaseSettings):
     report_cache_l1_entries: int = Field(default=2_048, ge=0)  # in-process entries; 0 turns the L1 off
     report_cache_version_ttl_s: float = Field(default=1.0, ge=0)  # how long an instance trusts its tenant versions
     report_cache_flight_wait_s: float = Field(default=10.0, gt=0)  # wait for another instance's fetch at most
+    report_cache_prefix: str = "rc"  # Redis key prefix; environments (and test databases) sharing a Redis differ
 
     trusted_proxy_hops: int = Field(default=0, ge=0, le=5)  # load balancers in front that append X-Forwarded-For
     max_body_bytes: int = Field(default=1_048_576, ge=1_024)

@@ -80,6 +80,7 @@ def env(monkeypatch: pytest.MonkeyPatch, database: ConnectionParams, databases: 
     for name, value in sandbox_settings(everflow).items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("EVERFLOW_REQUESTS_PER_SECOND", "2000")  # the network budget is not under test here
+    monkeypatch.setenv("REPORT_CACHE_PREFIX", f"rc:{database.database}")  # ids repeat across test databases
     _forget_clients()
     yield
     local_bus().wait_idle(60)  # background deliveries finish before the database goes away
