@@ -31,6 +31,7 @@ from shared.domain.principal import TenantScope
 from shared.events.publisher import local_bus
 
 LOCAL_DIR = Path(__file__).resolve().parents[2] / ".local"
+SANDBOX_FILE = LOCAL_DIR / "everflow-sandbox.json"
 
 
 def main() -> int:
@@ -42,7 +43,9 @@ def main() -> int:
             os.environ["REDIS_URL"] = stack.enter_context(embedded_valkey(LOCAL_DIR / "valkey"))
         if not os.environ.get("EVERFLOW_API_KEY"):  # the seed's "mock service mode": our sandbox
             sandbox = start_sandbox()
+            sandbox.load(SANDBOX_FILE)  # the database's Everflow ids stay valid across runs
             stack.callback(sandbox.stop)
+            stack.callback(sandbox.save, SANDBOX_FILE)
             os.environ.update(sandbox_settings(sandbox))
         generated_secret = not os.environ.get("SUPABASE_JWT_SECRET")
         if generated_secret:

@@ -1,13 +1,25 @@
-"""Demo data for `make run`: one organization of each type and one user per role."""
+"""Demo data for `make run`: one organization of each type, one user per role and a small catalogue.
+
+The catalogue is created through the services, so its outbox events sync it to Everflow (the
+sandbox, in `make run`) and the dashboards and reports have traffic to show.
+"""
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 
 from shared.db.uow import UnitOfWork
 from shared.domain.organizations import OrganizationType
+from shared.domain.principal import Actor, Principal
 from shared.domain.roles import Role
+from shared.schemas.advertisers import AdvertiserCreate
+from shared.schemas.affiliates import AffiliateCreate
+from shared.schemas.campaigns import CampaignCreate
+from shared.services.advertisers import create_advertiser
+from shared.services.affiliates import create_affiliate
+from shared.services.campaigns import create_campaign
 
 DEMO_NAMESPACE = uuid.UUID("5d0f3a4e-8f0e-4c4b-9a57-2f1d1c0de001")
 ORGANIZATIONS = {
@@ -40,20 +52,38 @@ def demo_user_id(email: str) -> uuid.UUID:
 
 
 def seed_demo_data(uow: UnitOfWork) -> list[DemoUser]:
-    """Create the demo organizations and users once; later runs return the existing ones."""
+    """Create the demo organizations, users and catalogue once; later runs return the existing users."""
     with uow:
         existing = [uow.profiles.principal(demo_user_id(email)) for _, email, _ in USERS]
         if all(existing):
-            users = [DemoUser(p.user_id, p.email or "", p.role, p.organization_id or 0) for p in existing if p]
-        else:
-            org_ids = {
-                org_type: uow.organizations.add(name, org_type, f"hello@{org_type.value}.demo.local", None)
-                .organization_id
-                for org_type, name in ORGANIZATIONS.items()
-            }
-            users = [DemoUser(demo_user_id(email), email, role, org_ids[t]) for role, email, t in USERS]
-            for user in users:
-                uow.profiles.add(user.user_id, {"email": user.email, "role_id": user.role,
-                                                "organization_id": user.organization_id})
+            return [DemoUser(p.user_id, p.email or "", p.role, p.organization_id or 0) for p in existing if p]
+        org_ids = {
+            org_type: uow.organizations.add(name, org_type, f"hello@{org_type.value}.demo.local", None)
+            .organization_id
+            for org_type, name in ORGANIZATIONS.items()
+        }
+        users = [DemoUser(demo_user_id(email), email, role, org_ids[t]) for role, email, t in USERS]
+        for user in users:
+            uow.profiles.add(user.user_id, {"email": user.email, "role_id": user.role,
+                                            "organization_id": user.organization_id})
         uow.commit()
+    _seed_catalogue(uow, users[0], org_ids)
     return users
+
+
+def _seed_catalogue(uow: UnitOfWork, admin: DemoUser, org_ids: dict[OrganizationType, int]) -> None:
+    """An active advertiser with two active campaigns, and an active affiliate, created as the admin."""
+    actor = Actor(Principal(admin.user_id, admin.role, admin.organization_id, admin.email))
+    advertiser_org, affiliate_org = org_ids[OrganizationType.ADVERTISER], org_ids[OrganizationType.AFFILIATE]
+    # Validated as a client's JSON would be: the schemas are strict about Python-side types.
+    advertiser = create_advertiser(AdvertiserCreate.model_validate_json(json.dumps({
+        "name": "Demo Outdoor Gear", "organization_id": advertiser_org, "status": "active",
+        "contact_email": "partners@outdoor.demo.local"})), uow=uow, actor=actor)
+    for name, payout in (("Summer Tents", 12.5), ("Trail Shoes", 8.0)):
+        create_campaign(CampaignCreate.model_validate_json(json.dumps({
+            "organization_id": advertiser_org, "advertiser_id": advertiser.advertiser_id, "name": name,
+            "status": "active", "visibility": "public", "destination_url": "https://outdoor.demo.local/landing",
+            "payout_type": "cpa", "payout_amount": payout, "revenue_type": "rpa",
+            "revenue_amount": payout * 1.6})), uow=uow, actor=actor)
+    create_affiliate(AffiliateCreate.model_validate_json(json.dumps({
+        "name": "Demo Deals Blog", "organization_id": affiliate_org, "status": "active"})), uow=uow, actor=actor)

@@ -599,3 +599,17 @@ def test_a_reset_forgets_objects_counters_and_faults(ef: Everflow, sandbox: Sand
     assert sandbox.calls()["total"] == 0 and sandbox.objects("advertisers") == []
     assert ef.get("/networks/offers").status_code == 200
     assert ef.ok("POST", "/networks/advertisers", payload("advertiser"))["network_advertiser_id"] == 1
+
+
+# --- persistence for make run ---------------------------------------------------------------------
+
+def test_a_saved_sandbox_continues_with_its_objects_and_ids(ef: Everflow, network: dict[str, Any],
+                                                            tmp_path: Path, clock: Clock) -> None:
+    ef.sandbox.save(tmp_path / "sandbox.json")
+    with start_sandbox(SandboxConfig(clock=clock)) as later:
+        later.load(tmp_path / "sandbox.json")
+        client = Everflow(later)
+        assert client.ok("GET", "/networks/offers/2")["name"] == "Offer 2"
+        created = client.ok("POST", "/networks/advertisers", payload("advertiser", name="Cedar", users=[]))
+        assert created["network_advertiser_id"] == 3
+        assert report(client, filters=(("offer", 1),)) == report(ef, filters=(("offer", 1),))

@@ -13,7 +13,9 @@ Tests in other processes reach the same switches over HTTP under `/__sandbox` (s
 
 from __future__ import annotations
 
+import json
 import threading
+from pathlib import Path
 from types import TracebackType
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
@@ -80,6 +82,15 @@ class SandboxServer:
     def objects(self, kind: Kind | str) -> list[Json]:
         """Every stored object of a kind ("advertisers", "affiliates", "offers"), by id."""
         return self.state.records(Kind(kind))
+
+    def save(self, path: Path) -> None:
+        """Write the stored objects to `path`, for `load` in a later run."""
+        path.write_text(json.dumps(self.state.snapshot()))
+
+    def load(self, path: Path) -> None:
+        """Continue from the objects a previous run saved to `path` (nothing happens when it is absent)."""
+        if path.exists():
+            self.state.restore(json.loads(path.read_text()))
 
     def reset(self) -> None:
         """Forget every object, counter and fault."""

@@ -145,6 +145,22 @@ class SandboxState:
     def objects(self) -> dict[str, list[Json]]:
         return {kind.value: self.records(kind) for kind in Kind}
 
+    def snapshot(self) -> Json:
+        """The stored objects and id sequences, as JSON (counters are not kept)."""
+        with self.lock:
+            return {"records": {kind.value: list(self._records[kind].values()) for kind in Kind},
+                    "sequences": dict(self._sequences)}
+
+    def restore(self, snapshot: Json) -> None:
+        """Replace the stored objects with a snapshot's, so ids continue where they stopped."""
+        with self.lock:
+            self.reset(counters=False)
+            for kind in Kind:
+                for record in snapshot["records"].get(kind.value, []):
+                    self._records[kind][record[kind.id_field]] = record
+                    self._emails[kind].update(user["email"] for user in record.get("users", []))
+            self._sequences.update(snapshot["sequences"])
+
     def reset(self, *, data: bool = True, counters: bool = True) -> None:
         with self.lock:
             if data:
