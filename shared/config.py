@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     everflow_read_timeout_s: float = Field(default=30.0, gt=0)
     everflow_max_retries: int = Field(default=4, ge=0, le=10)
     everflow_requests_per_second: float = Field(default=20.0, gt=0)  # network-wide, shared by every instance
+    everflow_report_timeout_s: float = Field(default=10.0, gt=0)  # reports a person waits for
+    everflow_report_max_retries: int = Field(default=1, ge=0, le=10)
     everflow_report_concurrency: int = Field(default=10, ge=1, le=10)  # Everflow's cap on reporting calls
     everflow_network_employee_id: int | None = None
     everflow_tracking_domain_id: int | None = None

@@ -12,11 +12,12 @@ import requests
 from werkzeug.serving import make_server
 
 from functions.local.embedded import sandbox_settings
-from shared.adapters.everflow.client import get_everflow_client
+from shared.adapters.everflow.client import get_everflow_client, get_reporting_client
 from shared.adapters.everflow.sandbox import SandboxServer, start_sandbox
 from shared.auth.authenticate import principals
 from shared.auth.tokens import issue, reset_key_set
 from shared.cache import reset_redis
+from shared.caching import reset_report_cache
 from shared.config import get_settings
 from shared.db.pool import Pool, reset_pool
 from shared.db.session import transaction
@@ -24,6 +25,7 @@ from shared.db.url import ConnectionParams
 from shared.domain.roles import Role
 from shared.events.publisher import LocalBus, local_bus
 from shared.http.ratelimit import get_rate_limiter
+from shared.services.everflow_reports import forget_timezones
 from tests.servers import DatabaseFactory, postgres_server, redis_server
 
 JWT_SECRET = "test-secret-with-at-least-thirty-two-bytes"
@@ -89,12 +91,15 @@ def env(monkeypatch: pytest.MonkeyPatch, database: ConnectionParams, databases: 
 
 def _forget_clients() -> None:
     get_everflow_client.cache_clear()
+    get_reporting_client.cache_clear()
     reset_key_set()
     principals.clear()
     get_rate_limiter.cache_clear()
     get_settings.cache_clear()
     reset_pool()
     reset_redis()
+    reset_report_cache()
+    forget_timezones()
 
 
 @pytest.fixture

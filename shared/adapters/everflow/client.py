@@ -157,6 +157,10 @@ class EverflowClient:
         """POST /v1/networks/reporting/clicks/stream: up to 10,000 raw clicks of a ≤ 14-day window."""
         return self._call("POST", f"{REPORTING}clicks/stream", body=payload)
 
+    def timezones(self) -> Json:
+        """GET /v1/meta/timezones: `{"timezones": [{"timezone_id", "timezone", "timezone_name"}, ...]}`."""
+        return self._call("GET", "/v1/meta/timezones")
+
     def _create(self, kind: str, payload: Payload, notification: bool | None) -> Json:
         params = None if notification is None else {"notification": str(notification).lower()}
         return self._call("POST", f"{NETWORK}/{kind}", body=payload, params=params, idempotent=False)
@@ -260,13 +264,30 @@ def _json_object(response: requests.Response) -> Json:
 def get_everflow_client() -> EverflowClient:
     """The process's Everflow client, built from settings on first use and shared afterwards."""
     settings = get_settings()
+    return _client(settings.everflow_read_timeout_s, RetryPolicy(max_retries=settings.everflow_max_retries),
+                   budget_wait_s=30.0)
+
+
+@cache
+def get_reporting_client() -> EverflowClient:
+    """For reports someone is waiting on: a shorter read timeout and one quick retry, since the
+    report cache answers with its last numbers (flagged stale) when Everflow does not."""
+    settings = get_settings()
+    return _client(settings.everflow_report_timeout_s,
+                   RetryPolicy(max_retries=settings.everflow_report_max_retries, max_delay_s=1.0),
+                   budget_wait_s=5.0)  # behind a sync-all holding the budget, stale numbers beat a long wait
+
+
+def _client(read_timeout_s: float, retry: RetryPolicy, *, budget_wait_s: float) -> EverflowClient:
+    settings = get_settings()
     budget = SharedBudget(get_redis(), rate=settings.everflow_requests_per_second)
     return EverflowClient(
         settings.everflow_base_url,
         settings.everflow_api_key,
         budget=budget,
         connect_timeout_s=settings.everflow_connect_timeout_s,
-        read_timeout_s=settings.everflow_read_timeout_s,
-        retry=RetryPolicy(max_retries=settings.everflow_max_retries),
+        read_timeout_s=read_timeout_s,
+        retry=retry,
         report_concurrency=settings.everflow_report_concurrency,
+        budget_wait_s=budget_wait_s,
     )

@@ -22,6 +22,7 @@ from shared.adapters.everflow.sandbox_admin import admin, json_body, json_respon
 from shared.adapters.everflow.sandbox_faults import Faults, Plan, WindowStatus
 from shared.adapters.everflow.sandbox_fields import Json, SandboxError
 from shared.adapters.everflow.sandbox_handlers import HANDLERS, Call
+from shared.adapters.everflow.sandbox_meta import timezones
 from shared.adapters.everflow.sandbox_state import Kind, SandboxConfig, SandboxState
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ def routes() -> Map:
         Rule("/v1/networks/reporting/entity/table", methods=["POST"], endpoint=("entity", None)),
         Rule("/v1/networks/reporting/conversions", methods=["POST"], endpoint=("conversions", None)),
         Rule("/v1/networks/reporting/clicks/stream", methods=["POST"], endpoint=("clicks", None)),
+        Rule("/v1/meta/timezones", methods=["GET"], endpoint=("timezones", None)),
     ]
     for kind in Kind:
         base = f"/v1/networks/{kind.value}"
@@ -113,7 +115,7 @@ class SandboxApp:
         with self._reporting_slot(request.path):
             plan = self.faults.plan(request.path)
             self._suffer(plan)
-            payload = HANDLERS[name](call)
+            payload = timezones() if name == "timezones" else HANDLERS[name](call)
             if plan.hang_after:
                 self.faults.wait(plan.hang_s)
             return payload

@@ -142,9 +142,9 @@ def day_stats(pair: Pair, day: dt.date) -> DayStats:
     return DayStats(
         imp=impressions, total_click=total, unique_click=unique, duplicate_click=total - unique,
         invalid_click=invalid, cv=len(converted),
-        payout=sum(c.payout for c in converted) + _click_money(money.payout_type, money.payout_cents,
+        payout=sum(c.payout for c in converted) + click_money(money.payout_type, money.payout_cents,
                                                                unique, impressions),
-        revenue=sum(c.revenue for c in converted) + _click_money(money.revenue_type, money.revenue_cents,
+        revenue=sum(c.revenue for c in converted) + click_money(money.revenue_type, money.revenue_cents,
                                                                  unique, impressions),
         sales=sum(c.sale for c in converted),
     )
@@ -170,7 +170,7 @@ def _per_conversion(kind: str, cents: int, percentage: float, sale: int) -> int:
     return flat + share
 
 
-def _click_money(kind: str, cents: int, unique: int, impressions: int) -> int:
+def click_money(kind: str, cents: int, unique: int, impressions: int) -> int:
     base = _base(kind)
     if base in ("cpc", "rpc"):
         return unique * cents
