@@ -9,6 +9,7 @@ from types import TracebackType
 from shared.db.pool import Pool, get_pool
 from shared.db.session import Session
 from shared.domain.principal import TenantScope
+from shared.repositories.activities import ActivityRepository
 from shared.repositories.advertisers import AdvertiserRepository
 from shared.repositories.affiliates import AffiliateRepository
 from shared.repositories.associations import AssociationRepository
@@ -41,6 +42,7 @@ class UnitOfWork:
     tracking_links: TrackingLinkRepository
     associations: AssociationRepository
     invitations: InvitationRepository
+    activities: ActivityRepository
 
     def __init__(self, scope: TenantScope, pool: Pool | None = None) -> None:
         self.scope = scope
@@ -65,6 +67,7 @@ class UnitOfWork:
         self.associations = AssociationRepository(self.session)
         self.invitations = InvitationRepository(self.session)
         self.tracking_links = TrackingLinkRepository(self.session)
+        self.activities = ActivityRepository(self.session)
         return self
 
     def commit(self) -> None:
