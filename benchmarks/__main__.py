@@ -1,6 +1,8 @@
-"""`python -m benchmarks [cold-start|warm|auth|lists|all]` (`make bench`): measure, print, record in RESULTS.md.
+"""`python -m benchmarks [cold-start|warm|auth|lists|dashboards|all]` (`make bench`): measure, print, record.
 
-`all` is cold-start and warm; `auth` (issue 3) and `lists` (issue 4, seeds 100k rows per table) run on request.
+`all` is cold-start and warm; `auth` (issue 3), `lists` (issue 4, seeds 100k rows per table) and `dashboards`
+(issue 6: 1,000 users across 50 organizations against a delayed Everflow sandbox) run on request. Figures
+go to benchmarks/RESULTS.md.
 
 With no DATABASE_URL / REDIS_URL an embedded PostgreSQL and Valkey are started in a temporary
 directory; either way the database is migrated and seeded with the demo data. Ctrl-C or SIGTERM
@@ -17,6 +19,8 @@ from types import FrameType
 
 from benchmarks.auth_overhead import report_auth, run_auth
 from benchmarks.cold_start import report_cold_starts, run_cold_starts
+from benchmarks.dashboard_report import report_dashboards
+from benchmarks.dashboards import Options, run_dashboards
 from benchmarks.list_latency import report_lists, run_lists
 from benchmarks.servers import platform
 from benchmarks.warm import choose_generator, report_warm, run_warm
@@ -25,7 +29,8 @@ from benchmarks.warm import choose_generator, report_warm, run_warm
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks",
                                      description="Cold-start and warm-latency benchmarks of the HTTP functions.")
-    parser.add_argument("command", nargs="?", choices=["cold-start", "warm", "auth", "lists", "all"], default="all")
+    parser.add_argument("command", nargs="?", choices=["cold-start", "warm", "auth", "lists", "dashboards", "all"],
+                        default="all")
     parser.add_argument("--runs", type=int, default=5, help="cold starts per function (default 5)")
     parser.add_argument("--connections", type=int, default=8, help="warm: concurrent connections (default 8)")
     parser.add_argument("--duration", type=float, default=15.0, help="warm: seconds per endpoint (default 15)")
@@ -35,12 +40,32 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--iterations", type=int, default=20_000,
                         help="auth: timed requests per warm-cache scenario; cold ones get a tenth (default 20000)")
     parser.add_argument("--requests", type=int, default=400, help="lists: requests per route and size (default 400)")
+    parser.add_argument("--users", type=int, default=1_000, help="dashboards: simulated users (default 1000)")
+    parser.add_argument("--organizations", type=int, default=50,
+                        help="dashboards: organizations, 30:15:4:1 advertiser/affiliate/agency/platform (default 50)")
+    parser.add_argument("--concurrency", type=_counts, default=(4, 8),
+                        help="dashboards: connections of each traffic phase, comma-separated (default 4,8)")
+    parser.add_argument("--delay-ms", type=int, default=80,
+                        help="dashboards: delay the sandbox adds to every Everflow call (default 80)")
+    parser.add_argument("--cold-organizations", type=int, default=None,
+                        help="dashboards: organizations loaded in the cold phase (default all)")
+    parser.add_argument("--generating-cold", action="store_true",
+                        help="dashboards: also the cold phase with the sandbox generating traffic on demand (~2 min)")
     args = parser.parse_args(argv)
     if args.runs < 1 or args.connections < 1 or args.duration <= 0 or args.warmup < 0:
         parser.error("--runs and --connections must be >= 1, --duration > 0, --warmup >= 0")
     if args.iterations < 10 or args.requests < 1:
         parser.error("--iterations must be >= 10, --requests >= 1")
+    if args.organizations < 4 or args.users < args.organizations or args.delay_ms < 0:
+        parser.error("--organizations must be >= 4, --users >= --organizations, --delay-ms >= 0")
     return args
+
+
+def _counts(text: str) -> tuple[int, ...]:
+    counts = tuple(int(part) for part in text.split(",") if part.strip())
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError("connections must be positive integers")
+    return counts
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,6 +91,13 @@ def main(argv: list[str] | None = None) -> int:
             if args.command == "lists":
                 print(f"lists: 1k then 100k rows per table, {args.requests} requests per route and size", flush=True)
                 report_lists(run_lists(bench, requests=args.requests), bench)
+            if args.command == "dashboards":
+                options = Options(users=args.users, organizations=args.organizations, concurrency=args.concurrency,
+                                  delay_ms=args.delay_ms, cold_organizations=args.cold_organizations,
+                                  generating_cold=args.generating_cold)
+                print(f"dashboards: {options.users} users, {options.organizations} organizations, connections"
+                      f" {', '.join(map(str, options.concurrency))}, Everflow delay {options.delay_ms} ms", flush=True)
+                report_dashboards(run_dashboards(bench, options), bench)
     except KeyboardInterrupt:
         print("interrupted; every process started here was stopped", file=sys.stderr)
         return 130

@@ -54,8 +54,8 @@ def main() -> int:
         migrations = owner_pool()
         runner.up(migrations)
         migrations.close()
+        wire_subscribers(local_bus())  # before the seed, whose events sync its catalogue to Everflow
         users = seed_demo_data(UnitOfWork(TenantScope.everything()))
-        wire_subscribers(local_bus())
         stop = threading.Event()
         start_scheduler(stop)
         server = make_server("127.0.0.1", port, build_router(), threaded=True)
