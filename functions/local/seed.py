@@ -12,14 +12,19 @@ from dataclasses import dataclass
 
 from shared.db.uow import UnitOfWork
 from shared.domain.organizations import OrganizationType
-from shared.domain.principal import Actor, Principal
+from shared.domain.partnerships import AssociationType, Decision
+from shared.domain.principal import Actor, Principal, TenantScope
 from shared.domain.roles import Role
 from shared.schemas.advertisers import AdvertiserCreate
 from shared.schemas.affiliates import AffiliateCreate
 from shared.schemas.campaigns import CampaignCreate
+from shared.schemas.partnerships import AssociationCreate
+from shared.schemas.tracking_links import TrackingLinkCreate
 from shared.services.advertisers import create_advertiser
 from shared.services.affiliates import create_affiliate
+from shared.services.associations import create_association, decide_association
 from shared.services.campaigns import create_campaign
+from shared.services.tracking_links import create_tracking_link
 
 DEMO_NAMESPACE = uuid.UUID("5d0f3a4e-8f0e-4c4b-9a57-2f1d1c0de001")
 ORGANIZATIONS = {
@@ -67,23 +72,36 @@ def seed_demo_data(uow: UnitOfWork) -> list[DemoUser]:
             uow.profiles.add(user.user_id, {"email": user.email, "role_id": user.role,
                                             "organization_id": user.organization_id})
         uow.commit()
-    _seed_catalogue(uow, users[0], org_ids)
+    _seed_catalogue(uow, {user.role: user for user in users}, org_ids)
     return users
 
 
-def _seed_catalogue(uow: UnitOfWork, admin: DemoUser, org_ids: dict[OrganizationType, int]) -> None:
-    """An active advertiser with two active campaigns, and an active affiliate, created as the admin."""
-    actor = Actor(Principal(admin.user_id, admin.role, admin.organization_id, admin.email))
+def _seed_catalogue(uow: UnitOfWork, by_role: dict[Role, DemoUser], org_ids: dict[OrganizationType, int]) -> None:
+    """An advertiser with two campaigns, an affiliate in partnership with it and a tracking link for each campaign."""
+    advertiser_side, affiliate_side = _actor(by_role[Role.ADVERTISER_MANAGER]), _actor(by_role[Role.AFFILIATE_MANAGER])
     advertiser_org, affiliate_org = org_ids[OrganizationType.ADVERTISER], org_ids[OrganizationType.AFFILIATE]
     # Validated as a client's JSON would be: the schemas are strict about Python-side types.
     advertiser = create_advertiser(AdvertiserCreate.model_validate_json(json.dumps({
         "name": "Demo Outdoor Gear", "organization_id": advertiser_org, "status": "active",
-        "contact_email": "partners@outdoor.demo.local"})), uow=uow, actor=actor)
-    for name, payout in (("Summer Tents", 12.5), ("Trail Shoes", 8.0)):
-        create_campaign(CampaignCreate.model_validate_json(json.dumps({
-            "organization_id": advertiser_org, "advertiser_id": advertiser.advertiser_id, "name": name,
-            "status": "active", "visibility": "public", "destination_url": "https://outdoor.demo.local/landing",
-            "payout_type": "cpa", "payout_amount": payout, "revenue_type": "rpa",
-            "revenue_amount": payout * 1.6})), uow=uow, actor=actor)
-    create_affiliate(AffiliateCreate.model_validate_json(json.dumps({
-        "name": "Demo Deals Blog", "organization_id": affiliate_org, "status": "active"})), uow=uow, actor=actor)
+        "contact_email": "partners@outdoor.demo.local"})), uow=uow, actor=advertiser_side)
+    campaigns = [create_campaign(CampaignCreate.model_validate_json(json.dumps({
+        "organization_id": advertiser_org, "advertiser_id": advertiser.advertiser_id, "name": name,
+        "status": "active", "visibility": "public", "destination_url": "https://outdoor.demo.local/landing",
+        "payout_type": "cpa", "payout_amount": payout, "revenue_type": "rpa",
+        "revenue_amount": payout * 1.6})), uow=uow, actor=advertiser_side)
+        for name, payout in (("Summer Tents", 12.5), ("Trail Shoes", 8.0))]
+    affiliate = create_affiliate(AffiliateCreate.model_validate_json(json.dumps({
+        "name": "Demo Deals Blog", "organization_id": affiliate_org, "status": "active"})),
+        uow=uow, actor=affiliate_side)
+    invitation = create_association(AssociationCreate(advertiser_org_id=advertiser_org, affiliate_org_id=affiliate_org),
+                                    AssociationType.INVITATION, uow=uow, directory=UnitOfWork(TenantScope.everything()),
+                                    actor=advertiser_side)
+    decide_association(invitation.association_id, Decision.APPROVE, uow=uow, actor=affiliate_side)
+    for campaign in campaigns:
+        create_tracking_link(TrackingLinkCreate(name=f"{campaign.name} on the blog", campaign_id=campaign.campaign_id,
+                                                affiliate_id=affiliate.affiliate_id, sub1="demo"),
+                             uow=uow, actor=affiliate_side)
+
+
+def _actor(user: DemoUser) -> Actor:
+    return Actor(Principal(user.user_id, user.role, user.organization_id, user.email))

@@ -20,3 +20,6 @@ def test_the_seed_creates_a_synced_catalogue_once(env, sql, everflow) -> None:
                  " UNION ALL SELECT count(*) FROM advertiser_provider_mappings WHERE provider_advertiser_id IS NOT NULL"
                  " UNION ALL SELECT count(*) FROM affiliate_provider_mappings WHERE provider_affiliate_id IS NOT NULL")
     assert [row["n"] for row in synced] == [2, 1, 1]
+    links = sql("SELECT tracking_url FROM tracking_links ORDER BY tracking_link_id")
+    assert len(links) == 2 and all(link["tracking_url"] for link in links)
+    assert sql("SELECT status FROM organization_associations") == [{"status": "active"}]
