@@ -77,7 +77,7 @@ SYNC_FAILED = Rule(T.SYNC_FAILED, "Everflow sync failed: {entity} {entity_id}",
 
 EVENT_RULES: dict[str, tuple[Rule, ...]] = {
     "campaign.created": (Rule(T.CAMPAIGN_CREATED, "Campaign created: {name}",
-                              "“{name}” was created as a {status} campaign."),),
+                              "“{name}” was created (status: {status})."),),
     "campaign.updated": (Rule(T.CAMPAIGN_UPDATED, "Campaign updated: {name}", "“{name}” was changed."),),
     "campaign.status_changed": (
         Rule(T.CAMPAIGN_LAUNCHED, "Campaign launched: {name}", "“{name}” is live (it was {previous_status}).",

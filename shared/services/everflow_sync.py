@@ -27,8 +27,17 @@ from shared.adapters.everflow.mapping import (
 from shared.config import get_settings
 from shared.db.uow import UnitOfWork
 from shared.domain.errors import Conflict, DomainError, NotFound
+from shared.domain.events import DomainEvent
 from shared.domain.principal import SYSTEM, TenantScope
-from shared.domain.provider_mappings import EntityKind, ProviderMapping, ProviderType, SyncResult, SyncStatus
+from shared.domain.provider_mappings import (
+    EntityKind,
+    ProviderMapping,
+    ProviderType,
+    SyncResult,
+    SyncStatus,
+    audit_fields,
+    sync_error_text,
+)
 from shared.services.tracking_links import set_tracking_url
 
 log = logging.getLogger(__name__)
@@ -67,10 +76,10 @@ def sync_entity(kind: EntityKind, entity_id: int, *, everflow: Everflow | None =
     try:
         return _sync(kind, entity_id, everflow, network_advertiser_id)
     except DomainError as exc:  # our own rules refuse it (e.g. an offer needs a destination URL)
-        _record_failure(kind, entity_id, exc.message)
+        _record_failure(kind, entity_id, exc.message, final=True)
         raise SyncFailed(f"{kind.value} {entity_id} cannot be synced: {exc.message}") from exc
     except EverflowError as exc:
-        _record_failure(kind, entity_id, f"{exc.status or ''} {exc.message}".strip())
+        _record_failure(kind, entity_id, f"{exc.status or ''} {exc.message}".strip(), final=not exc.transient)
         if exc.transient:
             raise
         raise SyncFailed(f"Everflow refused {kind.value} {entity_id}: {exc.message}") from exc
@@ -182,10 +191,16 @@ def _note_create_attempt(kind: EntityKind, entity_id: int) -> None:
         uow.commit()
 
 
-def _record_failure(kind: EntityKind, entity_id: int, error: str) -> None:
+def _record_failure(kind: EntityKind, entity_id: int, error: str, *, final: bool) -> None:
+    """Mark the mapping failed; a final failure (retrying cannot help) is also an event, in the same transaction."""
     try:
         with UnitOfWork(EVERYTHING) as uow:
-            uow.provider_mappings.mark_failed(kind, entity_id, error, scope=EVERYTHING)
+            mapping = uow.provider_mappings.mark_failed(kind, entity_id, error, scope=EVERYTHING)
+            if mapping is not None and final:
+                uow.outbox.add(DomainEvent(
+                    "provider_mapping.sync_failed", kind.mapping_type, str(mapping.mapping_id), mapping.organization_id,
+                    payload={"mapping_id": mapping.mapping_id, "entity_type": kind.value, **audit_fields(mapping),
+                             "sync_error": sync_error_text(error)}))
             uow.commit()
     except Exception:  # recording is best effort; the failure itself still propagates
         log.exception("could not record the failed sync of %s %s", kind.value, entity_id)

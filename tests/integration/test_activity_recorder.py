@@ -77,7 +77,7 @@ def test_a_campaign_created_event_delivered_twice_records_one_activity(bus, make
     [event] = sql("SELECT CAST(event_id AS TEXT) AS event_id FROM outbox")
     assert activities(sql) == [{
         "organization_id": org, "activity_type": "campaign_created", "title": "Campaign created: Spring sale",
-        "description": "“Spring sale” was created as a draft campaign.", "source": "event",
+        "description": "“Spring sale” was created (status: draft).", "source": "event",
         "metadata": {"event_type": "campaign.created", "campaign_id": 41, "name": "Spring sale", "status": "draft"},
         "event_id": event["event_id"], "aggregate_type": "campaign", "aggregate_id": "41"}]
     assert sql("SELECT outcome FROM processed_messages WHERE subscriber = 'activity-recorder'") == [
@@ -175,3 +175,23 @@ def test_the_relay_after_a_failed_publish_still_records_once(bus, make_org, sql)
     assert publish_pending() == (1, 0)
     assert bus.wait_idle(30)
     assert len(activities(sql)) == 1
+
+
+def test_a_campaign_everflow_refuses_shows_in_the_feed_as_a_sync_failure(env, event_bus, make_org, make_user,
+                                                                          sql, api) -> None:
+    """Through the real pipeline: campaign.created -> everflow-sync refuses it -> sync_failed -> activity."""
+    from shared.domain.roles import Role
+
+    org = make_org("advertiser")
+    manager = make_user(Role.ADVERTISER_MANAGER, org)
+    advertiser = api.post("/api/v1/advertisers", headers=manager.headers, json={
+        "name": "Refused Ads", "organization_id": org, "status": "active", "contact_email": "a@refused.example"})
+    assert advertiser.status_code == 201, advertiser.text
+    campaign = api.post("/api/v1/campaigns", headers=manager.headers, json={
+        "organization_id": org, "advertiser_id": advertiser.json()["advertiser_id"], "name": "No landing page"})
+    assert campaign.status_code == 201, campaign.text
+    assert event_bus.wait_idle(30)
+
+    failures = [row for row in activities(sql) if row["activity_type"] == "sync_failed"]
+    assert [(row["organization_id"], row["title"]) for row in failures] == [
+        (org, f"Everflow sync failed: campaign {campaign.json()['campaign_id']}")]
