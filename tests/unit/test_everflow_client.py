@@ -271,6 +271,15 @@ def test_a_hang_longer_than_the_read_timeout_is_retried_then_raised(
     assert (len(everflow.seen), len(sleeps)) == (2, 1)
 
 
+def test_a_client_told_not_to_retry_read_timeouts_raises_after_one_attempt(
+        everflow: ScriptedEverflow, make_client: MakeClient, sleeps: list[float]) -> None:
+    everflow.default = Reply(delay_s=1.0)
+    client = make_client(read_timeout_s=0.2, retry=RetryPolicy(max_retries=3), retry_read_timeouts=False)
+    with pytest.raises(EverflowTimeoutError):
+        client.entity_report({"columns": [{"column": "date"}]})
+    assert (len(everflow.seen), sleeps) == (1, [])
+
+
 def test_a_create_that_may_have_happened_is_not_repeated(everflow: ScriptedEverflow,
                                                          make_client: MakeClient) -> None:
     client = make_client(read_timeout_s=0.2)
@@ -342,7 +351,7 @@ def test_a_tracking_link_answer_without_url_is_an_error(everflow: ScriptedEverfl
 
 def test_thirty_parallel_reports_run_at_most_ten_at_a_time(everflow: ScriptedEverflow,
                                                            make_client: MakeClient) -> None:
-    everflow.default = Reply(body={"table": []}, delay_s=0.2)
+    everflow.default = Reply(body={"table": []}, delay_s=0.5)  # long enough for ten to overlap on a busy machine
     client = make_client()
     start = threading.Barrier(30)
     results: list[dict[str, Any]] = []

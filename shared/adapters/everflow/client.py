@@ -70,7 +70,8 @@ class EverflowClient:
     def __init__(self, base_url: str, api_key: str, *, budget: Budget | None = None,
                  connect_timeout_s: float = 3.05, read_timeout_s: float = 30.0, retry: RetryPolicy | None = None,
                  report_concurrency: int = 10, budget_wait_s: float = 30.0, pool_size: int = 20,
-                 sleep: Callable[[float], None] = time.sleep, rng: Callable[[], float] = random.random) -> None:
+                 retry_read_timeouts: bool = True, sleep: Callable[[float], None] = time.sleep,
+                 rng: Callable[[], float] = random.random) -> None:
         # Paths carry /v1, so a base URL configured as ".../v1" (as some clients do) is accepted too.
         self._base_url = base_url.rstrip("/").removesuffix("/v1")
         self._budget = budget
@@ -78,6 +79,7 @@ class EverflowClient:
         self._retry = retry or RetryPolicy()
         self._reports = threading.BoundedSemaphore(report_concurrency)
         self._budget_wait_s = budget_wait_s
+        self._retry_read_timeouts = retry_read_timeouts
         self._sleep, self._rng = sleep, rng
         self._session = _session(api_key, max(pool_size, report_concurrency))
 
@@ -196,6 +198,8 @@ class EverflowClient:
             return False
         if isinstance(exc, EverflowBudgetExhaustedError):  # we already know no token is coming in time
             return False
+        if isinstance(exc, EverflowTimeoutError) and not exc.unprocessed and not self._retry_read_timeouts:
+            return False
         return idempotent or exc.unprocessed
 
     def _back_off(self, exc: EverflowError, method: str, path: str, retry: int) -> None:
@@ -273,12 +277,15 @@ def get_reporting_client() -> EverflowClient:
     """For reports someone is waiting on: a shorter read timeout and one quick retry, since the
     report cache answers with its last numbers (flagged stale) when Everflow does not."""
     settings = get_settings()
+    # A report that timed out may still be running at Everflow, holding one of its 10 reporting slots:
+    # asking again would only add load. Behind a sync-all holding the budget, stale numbers beat a long wait.
     return _client(settings.everflow_report_timeout_s,
                    RetryPolicy(max_retries=settings.everflow_report_max_retries, max_delay_s=1.0),
-                   budget_wait_s=5.0)  # behind a sync-all holding the budget, stale numbers beat a long wait
+                   budget_wait_s=5.0, retry_read_timeouts=False)
 
 
-def _client(read_timeout_s: float, retry: RetryPolicy, *, budget_wait_s: float) -> EverflowClient:
+def _client(read_timeout_s: float, retry: RetryPolicy, *, budget_wait_s: float,
+            retry_read_timeouts: bool = True) -> EverflowClient:
     settings = get_settings()
     budget = SharedBudget(get_redis(), rate=settings.everflow_requests_per_second)
     return EverflowClient(
@@ -290,4 +297,5 @@ def _client(read_timeout_s: float, retry: RetryPolicy, *, budget_wait_s: float) 
         retry=retry,
         report_concurrency=settings.everflow_report_concurrency,
         budget_wait_s=budget_wait_s,
+        retry_read_timeouts=retry_read_timeouts,
     )
