@@ -69,6 +69,14 @@ def everflow() -> Iterator[SandboxServer]:
 
 
 @pytest.fixture
+def sandbox(everflow: SandboxServer, env: None) -> Iterator[SandboxServer]:
+    """The session's Everflow sandbox, emptied (its reports sum the traffic of the objects it holds)."""
+    everflow.reset()
+    yield everflow
+    everflow.faults.reset()
+
+
+@pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch, database: ConnectionParams, databases: DatabaseFactory,
         redis_url: str, everflow: SandboxServer) -> Iterator[None]:
     """Point the platform's settings at this test's database, the test Redis and the Everflow sandbox."""

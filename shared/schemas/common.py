@@ -9,6 +9,9 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from shared.domain.errors import ValidationFailed
+from shared.domain.reporting import zone
+
 MARKUP_OR_CONTROL = re.compile(r"[<>\x00-\x1f\x7f]")
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 HTTP_URL = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
@@ -71,6 +74,17 @@ def _cents(value: Decimal) -> Decimal:
 Amount = Annotated[Decimal, Field(max_digits=15, decimal_places=2), AfterValidator(_cents)]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Percentage = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
+
+
+def _time_zone(name: str) -> str:
+    try:
+        zone(name)
+    except ValidationFailed:
+        raise ValueError("must be an IANA time zone, such as America/New_York") from None
+    return name
+
+
+TimeZone = Annotated[str, StringConstraints(max_length=64), AfterValidator(_time_zone)]
 
 
 def to_cents(amount: Decimal) -> int:

@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import AfterValidator, AliasChoices, BaseModel, Field, ValidationInfo, field_validator
+from pydantic import AliasChoices, BaseModel, Field, ValidationInfo, field_validator
 
-from shared.domain.errors import ValidationFailed
-from shared.domain.reporting import LONGEST_PERIOD_DAYS, Period, PeriodName, resolve_period, zone
-from shared.schemas.common import PositiveId, QueryModel
+from shared.domain.reporting import LONGEST_PERIOD_DAYS, Period, PeriodName, resolve_period
+from shared.schemas.common import PositiveId, QueryModel, TimeZone
 
 Number = float | int
 
-
-def _zone(name: str) -> str:
-    try:
-        zone(name)
-    except ValidationFailed:
-        raise ValueError("must be an IANA time zone, such as America/New_York") from None
-    return name
 
 
 def _custom(info: ValidationInfo) -> bool:
@@ -38,8 +30,7 @@ class DashboardQuery(QueryModel):
                                      validation_alias=AliasChoices("end_date", "endDate"),
                                      description=f"Last day of a custom period, included (also `endDate`); "
                                                  f"at most {LONGEST_PERIOD_DAYS} days.")
-    timezone: Annotated[str, AfterValidator(_zone)] = Field(default="UTC", max_length=64,
-                                                            description="IANA time zone of the days.")
+    timezone: TimeZone = Field(default="UTC", description="IANA time zone of the days.")
     compare: bool = Field(default=True, description="Also show the previous period of the same length.")
 
     @field_validator("start_date")

@@ -7,8 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AliasChoices, Field, StringConstraints, ValidationInfo, field_validator
 
-from shared.domain.errors import ValidationFailed
-from shared.domain.reporting import LONGEST_PERIOD_DAYS, Period, PeriodName, resolve_period, zone
+from shared.domain.reporting import LONGEST_PERIOD_DAYS, Period, PeriodName, resolve_period
 from shared.domain.reports import (
     ClickSort,
     ConversionSort,
@@ -19,7 +18,7 @@ from shared.domain.reports import (
     ReportRequest,
     SummarySort,
 )
-from shared.schemas.common import PositiveId, QueryModel, SortOrder, plain_text
+from shared.schemas.common import PositiveId, QueryModel, SortOrder, TimeZone, plain_text
 from shared.schemas.tracking_links import IdList
 
 DEFAULT_LIMIT = 10  # the original's default `limit`
@@ -30,13 +29,6 @@ def _aliases(*names: str) -> Any:
     return AliasChoices(*names)
 
 
-def _zone(name: str) -> str:
-    try:
-        zone(name)
-    except ValidationFailed:
-        raise ValueError("must be an IANA time zone, such as America/New_York") from None
-    return name
-
 
 class ReportQuery(QueryModel):
     """What every report takes: the days (both included, at most 365), the zone, filters, the organization."""
@@ -45,8 +37,7 @@ class ReportQuery(QueryModel):
                                 description="First day, YYYY-MM-DD (also `start_date`).")
     end_date: dt.date = Field(validation_alias=_aliases("endDate", "end_date"),
                               description="Last day, included, YYYY-MM-DD (also `end_date`); at most 365 days.")
-    timezone: Annotated[str, AfterValidator(_zone)] = Field(
-        default="UTC", max_length=64, description="IANA time zone of the days.")
+    timezone: TimeZone = Field(default="UTC", description="IANA time zone of the days.")
     campaign_ids: IdList | None = Field(
         default=None, validation_alias=_aliases("campaignIds", "campaign_ids"),
         description="Comma-separated ids of your campaigns (synced to Everflow) to limit the report to.")

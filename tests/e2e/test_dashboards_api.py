@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,16 +28,6 @@ from tests.tracking_link_rows import Partners, add_link, add_partnership
 UTC_ID = 67
 DASHBOARD = "/api/v1/dashboard"
 ENTITY_CALLS = ("POST /v1/networks/reporting/entity", "POST /v1/networks/reporting/entity/table")
-
-
-@pytest.fixture
-def sandbox(everflow: SandboxServer, env: None) -> Iterator[SandboxServer]:
-    everflow.reset()
-    reset_report_cache()  # built from this test's settings (its own key prefix)
-    everflow_reports.forget_timezones()
-    yield everflow
-    everflow.faults.reset()
-    reset_report_cache()
 
 
 @pytest.fixture

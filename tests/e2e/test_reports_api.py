@@ -7,7 +7,6 @@ import csv
 import datetime as dt
 import io
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +19,6 @@ from shared.adapters.everflow.sandbox import SandboxServer
 from shared.caching import reset_report_cache
 from shared.config import get_settings
 from shared.domain.roles import Role
-from shared.services import everflow_reports
 from shared.services import reports as report_service
 from tests.reporting_rows import (
     AdvertiserOrg,
@@ -37,16 +35,6 @@ UTC_ID = 67
 ENTITY = "POST /v1/networks/reporting/entity"
 CONVERSIONS = "POST /v1/networks/reporting/conversions"
 CLICKS = "POST /v1/networks/reporting/clicks/stream"
-
-
-@pytest.fixture
-def sandbox(everflow: SandboxServer, env: None) -> Iterator[SandboxServer]:
-    everflow.reset()
-    reset_report_cache()  # built from this test's settings (its own key prefix)
-    everflow_reports.forget_timezones()
-    yield everflow
-    everflow.faults.reset()
-    reset_report_cache()
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterator
 
 import pytest
 import requests
@@ -13,7 +12,6 @@ import requests
 from shared.adapters.everflow.client import get_reporting_client
 from shared.adapters.everflow.reporting import ReportFilter, entity_body, parse_entity
 from shared.adapters.everflow.sandbox import SandboxServer
-from shared.caching import reset_report_cache
 from shared.config import get_settings
 from shared.db.uow import UnitOfWork
 from shared.domain.dashboards import DashboardKind
@@ -33,14 +31,9 @@ ENTITY = "POST /v1/networks/reporting/entity"
 
 
 @pytest.fixture
-def sandbox(everflow: SandboxServer, env: None) -> Iterator[SandboxServer]:
-    everflow.reset()
-    reset_report_cache()
-    everflow_reports.forget_timezones()
+def sandbox(sandbox: SandboxServer) -> SandboxServer:
     everflow_reports.timezone_id("UTC")  # the process's zone catalogue is not what these tests count
-    yield everflow
-    everflow.faults.reset()
-    reset_report_cache()
+    return sandbox
 
 
 @pytest.fixture

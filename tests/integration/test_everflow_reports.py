@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator
 
 import pytest
 import requests
@@ -26,16 +25,6 @@ from tests.reporting_rows import AdvertiserOrg, entity_report, synced_advertiser
 from tests.tracking_link_rows import add_partnership
 
 UTC_ID = 67
-
-
-@pytest.fixture
-def sandbox(everflow: SandboxServer, env: None) -> Iterator[SandboxServer]:
-    everflow.reset()
-    reset_report_cache()  # built from this test's settings (its own key prefix)
-    everflow_reports.forget_timezones()
-    yield everflow
-    everflow.faults.reset()
-    reset_report_cache()
 
 
 @pytest.fixture
