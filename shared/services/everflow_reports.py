@@ -49,6 +49,7 @@ LONGEST_HOURLY_DAYS = 14  # our limit (Everflow documents none): 14 x 24 rows pe
 LONGEST_CLICK_DAYS = 14  # Everflow refuses longer click-stream windows
 TIMEZONES_TTL_S = 86_400.0
 PARALLEL_REPORTS = 4
+FORMAT = 2  # of the cached JSON: bump it when a report's shape changes, so a deploy never reads old entries
 CONVERSION_STATUSES = frozenset({"approved", "pending", "rejected", "invalid"})
 EntityRequest = tuple[dt.date, dt.date, Sequence[str]]
 
@@ -83,7 +84,7 @@ def entity_report(scope: TenantReportScope, start: dt.date, end: dt.date, timezo
     _check_entity(start, end, timezone, columns)
     if scope.filter.is_empty:
         return _nothing(EntityReport())
-    key = {"start": start, "end": end, "timezone": timezone, "columns": list(columns),
+    key = {"format": FORMAT, "start": start, "end": end, "timezone": timezone, "columns": list(columns),
            "filter": scope.filter.key()}
 
     def load() -> dict[str, Any]:
@@ -118,7 +119,7 @@ def conversions(scope: TenantReportScope, start: dt.date, end: dt.date, timezone
         raise ValidationFailed(f"Unknown conversion status: {status}")
     if scope.filter.is_empty:
         return _nothing(ConversionPage(page=page, page_size=page_size))
-    key = {"start": start, "end": end, "timezone": timezone, "page": page, "page_size": page_size,
+    key = {"format": FORMAT, "start": start, "end": end, "timezone": timezone, "page": page, "page_size": page_size,
            "status": status, "filter": scope.filter.key()}
 
     def load() -> dict[str, Any]:
@@ -144,7 +145,7 @@ def clicks(scope: TenantReportScope, start: dt.date, end: dt.date, timezone: str
 def _click_window(scope: TenantReportScope, start: dt.date, end: dt.date, timezone: str) -> Cached[ClickList]:
     if scope.filter.is_empty:
         return _nothing(ClickList())
-    key = {"start": start, "end": end, "timezone": timezone, "filter": scope.filter.key()}
+    key = {"format": FORMAT, "start": start, "end": end, "timezone": timezone, "filter": scope.filter.key()}
 
     def load() -> dict[str, Any]:
         first, last = dt.datetime.combine(start, dt.time()), dt.datetime.combine(end, dt.time(23, 59, 59))

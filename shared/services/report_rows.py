@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from shared.adapters.everflow.reporting import Click, Conversion, Dimension, EntityRow, Parties
+from shared.adapters.everflow.reporting import SUB_IDS, Click, Conversion, Dimension, EntityRow, Parties
 from shared.domain.reporting import MappedEntity
 from shared.domain.reports import Row, local_time, performance
 from shared.services.report_scope import TenantReportScope
@@ -55,9 +55,7 @@ def point(row: EntityRow, column: str) -> Row:
 
 
 def _sub_ids(record: Conversion | Click) -> dict[str, str]:
-    # The core's records carry sub1 and source_id; sub2..sub5 appear once they carry them too.
-    subs = {f"sub{n}": str(getattr(record, f"sub{n}", "") or "") for n in range(1, 6)}
-    return {"source_id": record.source_id, **subs}
+    return {name: getattr(record, name) for name in SUB_IDS}
 
 
 def conversion_row(scope: TenantReportScope, item: Conversion, zone: dt.tzinfo) -> Row:

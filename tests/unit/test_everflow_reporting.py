@@ -294,3 +294,13 @@ def test_hourly_reports_cover_at_most_fourteen_days(sandbox: Sandbox) -> None:
 def test_a_report_has_at_most_one_time_column(sandbox: Sandbox) -> None:
     body = entity_body(*WEEK, 67, ["hour", "date"], ACME)
     assert sandbox.status("/v1/networks/reporting/entity", body) == 400
+
+
+def test_sub_ids_of_conversions_and_clicks_survive_parsing_and_the_cache() -> None:
+    subs = {"source_id": "news", "sub1": "a", "sub2": "b", "sub3": "c", "sub4": "d", "sub5": "e"}
+    conversion = parse_conversions({"conversions": [{"conversion_id": "x", **subs}], "paging": {}}, page=1,
+                                   page_size=10).conversions[0]
+    click = parse_clicks({"clicks": [{"transaction_id": "t", **subs}]}).clicks[0]
+    for record in (conversion, click):
+        assert {name: getattr(record, name) for name in subs} == subs
+        assert type(record).from_json(record.to_json()) == record

@@ -213,6 +213,10 @@ class Conversion:
     currency_id: str
     parties: Parties
     sub1: str = ""
+    sub2: str = ""
+    sub3: str = ""
+    sub4: str = ""
+    sub5: str = ""
     source_id: str = ""
     country: str = ""
     device_type: str = ""
@@ -225,8 +229,9 @@ class Conversion:
         return cls(**{name: value[name] for name in CONVERSION_FIELDS}, parties=Parties.from_json(value["parties"]))
 
 
+SUB_IDS = ("source_id", "sub1", "sub2", "sub3", "sub4", "sub5")
 CONVERSION_FIELDS = ("conversion_id", "unix", "click_unix", "transaction_id", "status", "payout_cents",
-                     "revenue_cents", "sale_cents", "currency_id", "sub1", "source_id", "country", "device_type")
+                     "revenue_cents", "sale_cents", "currency_id", *SUB_IDS, "country", "device_type")
 
 
 @dataclass(frozen=True)
@@ -264,8 +269,7 @@ def _conversion(item: Mapping[str, Any]) -> Conversion:
         status=str(item.get("status", "")), payout_cents=_cents(item.get("payout")),
         revenue_cents=_cents(item.get("revenue")), sale_cents=_cents(item.get("sale_amount")),
         currency_id=str(item.get("currency_id") or CURRENCY), parties=_parties(item.get("relationship") or {}),
-        sub1=str(item.get("sub1") or ""), source_id=str(item.get("source_id") or ""),
-        country=str(item.get("country") or ""), device_type=str(item.get("device_type") or ""))
+        **_sub_ids(item), country=str(item.get("country") or ""), device_type=str(item.get("device_type") or ""))
 
 
 @dataclass(frozen=True)
@@ -278,6 +282,10 @@ class Click:
     revenue_cents: int
     parties: Parties
     sub1: str = ""
+    sub2: str = ""
+    sub3: str = ""
+    sub4: str = ""
+    sub5: str = ""
     source_id: str = ""
     country: str = ""
     device_type: str = ""
@@ -290,7 +298,7 @@ class Click:
         return cls(**{name: value[name] for name in CLICK_FIELDS}, parties=Parties.from_json(value["parties"]))
 
 
-CLICK_FIELDS = ("transaction_id", "unix", "is_unique", "revenue_cents", "sub1", "source_id", "country", "device_type")
+CLICK_FIELDS = ("transaction_id", "unix", "is_unique", "revenue_cents", *SUB_IDS, "country", "device_type")
 MAX_STREAMED_CLICKS = 10_000  # Everflow returns at most this many clicks and silently drops the rest
 
 
@@ -318,13 +326,17 @@ def parse_clicks(body: Mapping[str, Any]) -> ClickList:
     return ClickList(clicks, len(clicks) >= MAX_STREAMED_CLICKS)
 
 
+def _sub_ids(item: Mapping[str, Any]) -> dict[str, str]:
+    return {name: str(item.get(name) or "") for name in SUB_IDS}
+
+
 def _click(item: Mapping[str, Any]) -> Click:
     relationship = item.get("relationship") or {}
     geo, device = relationship.get("geolocation") or {}, relationship.get("device_information") or {}
     return Click(
         transaction_id=str(item.get("transaction_id", "")), unix=int(item.get("unix_timestamp") or 0),
         is_unique=bool(item.get("is_unique")), revenue_cents=_cents(item.get("revenue")),
-        parties=_parties(relationship), sub1=str(item.get("sub1") or ""), source_id=str(item.get("source_id") or ""),
+        parties=_parties(relationship), **_sub_ids(item),
         country=str(geo.get("country_name") or geo.get("country_code") or ""),
         device_type=str(device.get("device_type") or ""))
 
