@@ -304,3 +304,16 @@ def test_sub_ids_of_conversions_and_clicks_survive_parsing_and_the_cache() -> No
     for record in (conversion, click):
         assert {name: getattr(record, name) for name in subs} == subs
         assert type(record).from_json(record.to_json()) == record
+
+
+def test_the_sandboxs_totals_add_every_count_of_a_day() -> None:
+    import dataclasses
+
+    from shared.adapters.everflow.sandbox_data import DayStats
+    from shared.adapters.everflow.sandbox_metrics import Totals
+
+    day = DayStats(**{field.name: index + 1 for index, field in enumerate(dataclasses.fields(DayStats))})
+    totals = Totals()
+    totals.add(day)
+    totals.add(day)
+    assert dataclasses.asdict(totals) == {name: 2 * value for name, value in dataclasses.asdict(day).items()}
