@@ -355,17 +355,21 @@ def test_thirty_parallel_reports_run_at_most_ten_at_a_time(everflow: ScriptedEve
     client = make_client()
     start = threading.Barrier(30)
     results: list[dict[str, Any]] = []
+    errors: list[Exception] = []
 
     def report() -> None:
         start.wait()
-        results.append(client.entity_report({"columns": [{"column": "date"}]}))
+        try:
+            results.append(client.entity_report({"columns": [{"column": "date"}]}))
+        except Exception as exc:  # shown by the assertion below instead of dying silently in its thread
+            errors.append(exc)
 
     threads = [threading.Thread(target=report) for _ in range(30)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(results) == 30
+    assert (len(results), errors) == (30, [])
     assert everflow.peak == 10
 
 
