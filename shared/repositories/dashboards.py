@@ -94,19 +94,6 @@ class SyncFailure:
 
 
 @dataclass(frozen=True)
-class LatestSyncJob:
-    sync_job_id: int
-    kind: str
-    status: str
-    total: int
-    processed: int
-    succeeded: int
-    failed: int
-    created_at: datetime
-    finished_at: datetime | None
-
-
-@dataclass(frozen=True)
 class OutboxBacklog:
     unpublished: int
     oldest: datetime | None
@@ -147,13 +134,6 @@ def outbox_backlog(session: Session) -> OutboxBacklog:
     row = session.fetch_one("SELECT count(*) AS n, min(created_at) AS oldest FROM outbox WHERE published_at IS NULL")
     assert row is not None
     return OutboxBacklog(int(row["n"]), row["oldest"])
-
-
-def latest_sync_job(session: Session) -> LatestSyncJob | None:
-    row = session.fetch_one(
-        "SELECT sync_job_id, kind, status, total, processed, succeeded, failed, created_at, finished_at"
-        " FROM sync_jobs ORDER BY created_at DESC, sync_job_id DESC LIMIT 1")
-    return LatestSyncJob(**row) if row else None
 
 
 def link_status_counts(session: Session, affiliate_org_id: int) -> dict[str, int]:

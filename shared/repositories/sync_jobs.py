@@ -51,6 +51,12 @@ class SyncJobRepository:
                                       id=sync_job_id)
         return _job(row) if row else None
 
+    def latest(self) -> SyncJob | None:
+        """The most recently requested job of any kind."""
+        row = self._session.fetch_one(
+            f"SELECT {COLUMNS} FROM sync_jobs ORDER BY created_at DESC, sync_job_id DESC LIMIT 1")
+        return _job(row) if row else None
+
     def unfinished(self, kind: EntityKind, provider_type: ProviderType = ProviderType.EVERFLOW) -> SyncJob | None:
         row = self._session.fetch_one(
             f"SELECT {COLUMNS} FROM sync_jobs WHERE kind = :kind AND provider_type = :ptype"

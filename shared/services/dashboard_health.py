@@ -22,7 +22,9 @@ from shared.caching import Cached, get_report_cache
 from shared.config import get_settings
 from shared.db.uow import UnitOfWork
 from shared.domain.errors import ServiceUnavailable
+from shared.domain.sync_jobs import SyncJob
 from shared.repositories import dashboards as queries
+from shared.repositories.sync_jobs import SyncJobRepository
 
 log = logging.getLogger(__name__)
 RECENT_FAILURES = 5
@@ -36,7 +38,7 @@ class SyncReport:
     mappings: dict[str, dict[str, int]]
     recent_failures: list[queries.SyncFailure]
     outbox: queries.OutboxBacklog
-    latest_job: queries.LatestSyncJob | None
+    latest_job: SyncJob | None
 
     def count(self, status: str) -> int:
         """Mappings of every kind in `status`."""
@@ -71,7 +73,7 @@ def sync_report(uow: UnitOfWork) -> SyncReport:
     session = uow.session
     return SyncReport(queries.sync_status_counts(session),
                       queries.recent_sync_failures(session, limit=RECENT_FAILURES),
-                      queries.outbox_backlog(session), queries.latest_sync_job(session))
+                      queries.outbox_backlog(session), SyncJobRepository(session).latest())
 
 
 def system_health(*, uow: UnitOfWork) -> SystemHealth:
