@@ -66,6 +66,9 @@ POLICY: dict[str, frozenset[Role]] = {
     "reports.read": EVERYONE,
     "activities.read": EVERYONE,
     "activities.track": MANAGERS,
+    "billing.read": MANAGERS,
+    "billing.manage": MANAGERS,
+    "billing.mode": frozenset({Role.ADMIN}),  # postpaid lifts the balance check: only platform administrators
 }
 
 # Actions a verified token may perform before its user has a profile.

@@ -14,13 +14,20 @@ from shared.repositories.advertisers import AdvertiserRepository
 from shared.repositories.affiliates import AffiliateRepository
 from shared.repositories.associations import AssociationRepository
 from shared.repositories.audit import AuditRepository
+from shared.repositories.billing_accounts import BillingAccountRepository
 from shared.repositories.campaigns import CampaignRepository
 from shared.repositories.invitations import InvitationRepository
+from shared.repositories.invoices import InvoiceRepository
+from shared.repositories.ledger import LedgerRepository
 from shared.repositories.organizations import OrganizationRepository
 from shared.repositories.outbox import OutboxRepository
+from shared.repositories.payment_methods import PaymentMethodRepository
+from shared.repositories.payments import PaymentRepository
 from shared.repositories.profiles import ProfileRepository
 from shared.repositories.provider_mappings import ProviderMappingRepository
+from shared.repositories.stripe_events import StripeEventRepository
 from shared.repositories.tracking_links import TrackingLinkRepository
+from shared.repositories.usage_records import UsageRecordRepository
 
 
 class UnitOfWork:
@@ -43,6 +50,13 @@ class UnitOfWork:
     associations: AssociationRepository
     invitations: InvitationRepository
     activities: ActivityRepository
+    billing_accounts: BillingAccountRepository
+    ledger: LedgerRepository
+    payments: PaymentRepository
+    payment_methods: PaymentMethodRepository
+    usage_records: UsageRecordRepository
+    invoices: InvoiceRepository
+    stripe_events: StripeEventRepository
 
     def __init__(self, scope: TenantScope, pool: Pool | None = None) -> None:
         self.scope = scope
@@ -68,6 +82,13 @@ class UnitOfWork:
         self.invitations = InvitationRepository(self.session)
         self.tracking_links = TrackingLinkRepository(self.session)
         self.activities = ActivityRepository(self.session)
+        self.billing_accounts = BillingAccountRepository(self.session)
+        self.ledger = LedgerRepository(self.session)
+        self.payments = PaymentRepository(self.session)
+        self.payment_methods = PaymentMethodRepository(self.session)
+        self.usage_records = UsageRecordRepository(self.session)
+        self.invoices = InvoiceRepository(self.session)
+        self.stripe_events = StripeEventRepository(self.session)
         return self
 
     def commit(self) -> None:

@@ -9,6 +9,7 @@ from shared.auth.authenticate import principals
 from shared.db.uow import UnitOfWork
 from shared.domain.audit import AuditEntry, diff
 from shared.domain.errors import Forbidden, NotFound, ValidationFailed
+from shared.domain.events import DomainEvent
 from shared.domain.organizations import (
     AdvertiserExtraInfo,
     AffiliateExtraInfo,
@@ -45,10 +46,19 @@ def create_organization(cmd: OrganizationCreate, *, uow: UnitOfWork, actor: Acto
         organization = _with_extra(organization, extra)
         uow.audit.record(actor, AuditEntry("organization.create", "organization", str(org_id), org_id,
                                            diff({}, _fields(organization))))
+        _open_billing_account(uow, actor, organization)
         if principal and principal.organization_id is None and principal.role is Role.USER:
             _join_as_manager(uow, actor, organization)
         uow.commit()
     return organization
+
+
+def _open_billing_account(uow: UnitOfWork, actor: Actor, organization: Organization) -> None:
+    """Every organization has a billing account; its Stripe customer follows the event (and first use)."""
+    email = organization.contact_email or (actor.principal.email if actor.principal else None)
+    account = uow.billing_accounts.open(organization.organization_id, email)
+    uow.outbox.add(DomainEvent("billing_account.opened", "billing_account", str(account.billing_account_id),
+                               organization.organization_id))
 
 
 def get_organization(organization_id: int, *, uow: UnitOfWork, actor: Actor, with_extra: bool = False) -> Organization:
