@@ -1,9 +1,8 @@
 """Which domain events become activities, in which words and for whom; which ones stale a tenant's dashboards.
 
 `EVENT_RULES` is the whole mapping: an event type's rules are tried in order and the first whose
-`when` holds makes the activity. Adding an event is one row, e.g. when payments arrive:
-
-    "payment.succeeded": (Rule(T.PAYMENT, "Payment received: {amount}", "Invoice {invoice_id}.", derive=_money),),
+`when` holds makes the activity. Adding an event is one row. Billing events carry `amount` (a
+decimal string in `currency`) in their payload.
 """
 
 from __future__ import annotations
@@ -27,7 +26,8 @@ PARTNERS = ("advertiser_org_id", "affiliate_org_id")
 METADATA_FIELDS = (
     "name", "status", "previous_status", "campaign_id", "advertiser_id", "affiliate_id", "tracking_link_id",
     "association_id", "association_type", "advertiser_org_id", "affiliate_org_id", "invitation_id", "current_uses",
-    "max_uses", "mapping_id", "entity_type", "sync_status", "provider_type",
+    "max_uses", "mapping_id", "entity_type", "sync_status", "provider_type", "amount", "currency", "payment_id",
+    "invoice_number",
 )
 # Events that change what a tenant's dashboards show (their report cache is invalidated).
 DASHBOARD_AGGREGATES = frozenset({"campaign", "advertiser", "affiliate", "provider_mapping", "tracking_link",
@@ -122,6 +122,14 @@ EVENT_RULES: dict[str, tuple[Rule, ...]] = {
     "provider_mapping.created": (replace(SYNC_FAILED, when=_is("sync_status", "failed")),),
     "provider_mapping.updated": (replace(SYNC_FAILED, when=_is("sync_status", "failed")),),
     "provider_mapping.sync_failed": (SYNC_FAILED,),
+    "payment.succeeded": (Rule(T.PAYMENT, "Payment received: {amount} {currency}", "{description}"),),
+    "payment.failed": (Rule(T.PAYMENT, "Payment failed: {amount} {currency}", "{failure_message}"),),
+    "invoice.paid": (Rule(T.PAYMENT, "Invoice paid: {invoice_number}", "{amount} {currency} received."),),
+    "invoice.payment_failed": (Rule(T.SYSTEM_ALERT, "Invoice payment failed: {invoice_number}",
+                                    "{amount} {currency} are due: {failure_message}"),),
+    "charge.refunded": (Rule(T.PAYMENT, "Refund: {amount} {currency}", "The payment was refunded to the card."),),
+    "charge.disputed": (Rule(T.SYSTEM_ALERT, "Payment disputed: {amount} {currency}",
+                             "The card holder disputed a payment (reason: {reason})."),),
 }
 
 

@@ -82,3 +82,15 @@ def test_dashboard_events_stale_every_organization_they_concern_and_others_none(
 
 def test_every_rule_names_an_aggregate_and_a_verb() -> None:
     assert all(len(name.split(".")) == 2 and rules for name, rules in EVENT_RULES.items())
+
+
+@pytest.mark.parametrize(("event_type", "payload", "expected"), [
+    ("payment.succeeded", {"amount": "50.00", "currency": "USD"}, ("payment", "Payment received: 50.00 USD")),
+    ("payment.failed", {"amount": "50.00", "currency": "USD"}, ("payment", "Payment failed: 50.00 USD")),
+    ("invoice.paid", {"invoice_number": "INV-7", "amount": "9.90", "currency": "EUR"},
+     ("payment", "Invoice paid: INV-7")),
+    ("charge.disputed", {"amount": "12.00", "currency": "USD", "reason": "fraudulent"},
+     ("system_alert", "Payment disputed: 12.00 USD")),
+])
+def test_billing_events_appear_in_the_organizations_feed(event_type, payload, expected) -> None:
+    assert titles(event(event_type, payload)) == [(3, *expected)]
