@@ -221,8 +221,8 @@ class Payment:
     updated_at: datetime
 
     def accepts(self, status: PaymentStatus, stripe_created: int) -> bool:
-        """Apply Stripe state only when newer than what we hold, and never move out of a final state."""
-        return not self.status.final and stripe_created >= self.stripe_updated
+        """Never move out of a final state; a final state always applies, another only when newer."""
+        return not self.status.final and (status.final or stripe_created >= self.stripe_updated)
 
 
 @dataclass(frozen=True)

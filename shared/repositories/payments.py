@@ -57,13 +57,18 @@ class PaymentRepository:
     def apply_intent(self, payment_id: int, *, intent_id: str, status: PaymentStatus, stripe_created: int,
                      charge_id: str | None = None, failure_code: str | None = None,
                      failure_message: str | None = None) -> Payment | None:
-        """Take the PaymentIntent's state when it is newer than ours and ours is not final (None: not applied)."""
+        """Take the PaymentIntent's state unless ours is final; a non-final state only when newer (None: not applied).
+
+        A final state (succeeded, canceled) is taken whatever its time: nothing can follow it, and clocks
+        of our own answers and of Stripe's events may disagree by a second.
+        """
         row = self._session.fetch_one(
             "UPDATE payments SET stripe_payment_intent_id = :intent, status = :status, stripe_updated = :created,"
             " stripe_charge_id = COALESCE(:charge, stripe_charge_id),"
             " failure_code = CASE WHEN :status = 'failed' THEN :code END,"
             " failure_message = CASE WHEN :status = 'failed' THEN :message END"
-            " WHERE payment_id = :id AND status NOT IN ('succeeded', 'canceled') AND stripe_updated <= :created"
+            " WHERE payment_id = :id AND status NOT IN ('succeeded', 'canceled')"
+            " AND (stripe_updated <= :created OR :status IN ('succeeded', 'canceled'))"
             f" RETURNING {COLUMNS}",
             id=payment_id, intent=intent_id, status=status.value, created=stripe_created, charge=charge_id,
             code=failure_code, message=failure_message)
