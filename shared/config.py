@@ -68,6 +68,15 @@ class Settings(BaseSettings):
     everflow_offer_id_macro: str = "oid"  # Everflow's own defaults, for advertisers that set no macro
     everflow_affiliate_id_macro: str = "affid"
 
+    # Stripe: the official client against stripe_api_base (our sandbox in tests and `make run`).
+    stripe_secret_key: str = ""
+    stripe_publishable_key: str = ""
+    stripe_webhook_secret: str = ""  # comma-separated while a secret rotates: each is tried
+    stripe_api_base: str = "https://api.stripe.com"
+    stripe_timeout_s: float = Field(default=10.0, gt=0)
+    stripe_max_retries: int = Field(default=2, ge=0, le=10)  # the library keeps one Idempotency-Key across them
+    stripe_webhook_tolerance_s: int = Field(default=300, ge=1)  # Stripe's default; older signatures are refused
+
     # Dashboards and reports: fresh for report_cache_ttl_s, then served stale while one refresh runs;
     # kept report_cache_stale_s so an Everflow outage serves the last numbers, flagged stale.
     report_cache_ttl_s: int = Field(default=300, ge=1)
@@ -95,6 +104,10 @@ class Settings(BaseSettings):
             return self.supabase_jwt_secret or self.supabase_jwks_url
         value = getattr(self, name.lower(), None)
         return str(value) if value is not None else ""
+
+    @property
+    def stripe_webhook_secrets(self) -> tuple[str, ...]:
+        return tuple(s.strip() for s in self.stripe_webhook_secret.split(",") if s.strip())
 
     @property
     def cors_origins(self) -> frozenset[str]:

@@ -11,9 +11,12 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
-from functions.local.embedded import sandbox_settings
+from functions.local.embedded import sandbox_settings, stripe_settings
 from shared.adapters.everflow.client import get_everflow_client, get_reporting_client
 from shared.adapters.everflow.sandbox import SandboxServer, start_sandbox
+from shared.adapters.stripe.client import get_stripe_client
+from shared.adapters.stripe.sandbox import SandboxServer as StripeSandbox
+from shared.adapters.stripe.sandbox import start_sandbox as start_stripe_sandbox
 from shared.auth.authenticate import principals
 from shared.auth.tokens import issue, reset_key_set
 from shared.cache import reset_redis
@@ -76,10 +79,27 @@ def sandbox(everflow: SandboxServer, env: None) -> Iterator[SandboxServer]:
     everflow.faults.reset()
 
 
+@pytest.fixture(scope="session")
+def stripe_server() -> Iterator[StripeSandbox]:
+    """Our Stripe sandbox over HTTP: the official `stripe` library talks to it unchanged."""
+    server = start_stripe_sandbox()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def stripe_sandbox(stripe_server: StripeSandbox, env: None) -> Iterator[StripeSandbox]:
+    """The session's Stripe sandbox, emptied: no objects, events, webhook endpoints or faults."""
+    stripe_server.reset()
+    yield stripe_server
+    stripe_server.wait_idle(10)  # deliveries finish before the test's database goes away
+    stripe_server.reset()
+
+
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch, database: ConnectionParams, databases: DatabaseFactory,
-        redis_url: str, everflow: SandboxServer) -> Iterator[None]:
-    """Point the platform's settings at this test's database, the test Redis and the Everflow sandbox."""
+        redis_url: str, everflow: SandboxServer, stripe_server: StripeSandbox) -> Iterator[None]:
+    """Point the platform's settings at this test's database, the test Redis and the Everflow and Stripe sandboxes."""
     monkeypatch.setenv("APP_ENV", "test")
     monkeypatch.setenv("DATABASE_URL", databases.url(database))
     monkeypatch.setenv("REDIS_URL", redis_url)
@@ -88,6 +108,8 @@ def env(monkeypatch: pytest.MonkeyPatch, database: ConnectionParams, databases: 
     for scope in ("USER", "ORGANIZATION", "IP"):  # every e2e request comes from 127.0.0.1
         monkeypatch.setenv(f"RATE_LIMIT_{scope}_PER_MINUTE", "1000000")
     for name, value in sandbox_settings(everflow).items():
+        monkeypatch.setenv(name, value)
+    for name, value in stripe_settings(stripe_server).items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("EVERFLOW_REQUESTS_PER_SECOND", "2000")  # the network budget is not under test here
     monkeypatch.setenv("REPORT_CACHE_PREFIX", f"rc:{database.database}")  # ids repeat across test databases
@@ -100,6 +122,7 @@ def env(monkeypatch: pytest.MonkeyPatch, database: ConnectionParams, databases: 
 def _forget_clients() -> None:
     get_everflow_client.cache_clear()
     get_reporting_client.cache_clear()
+    get_stripe_client.cache_clear()
     reset_key_set()
     principals.clear()
     get_rate_limiter.cache_clear()

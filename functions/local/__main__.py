@@ -17,12 +17,13 @@ from types import FrameType
 
 from werkzeug.serving import make_server
 
-from functions.local.embedded import embedded_postgres, embedded_valkey, sandbox_settings
+from functions.local.embedded import embedded_postgres, embedded_valkey, sandbox_settings, stripe_settings
 from functions.local.events import start_scheduler, wire_subscribers
 from functions.local.router import build_router
 from functions.local.seed import DemoUser, seed_demo_data
 from migrations import runner
 from shared.adapters.everflow.sandbox import start_sandbox
+from shared.adapters.stripe.sandbox import start_sandbox as start_stripe_sandbox
 from shared.auth.tokens import issue
 from shared.config import get_settings
 from shared.db.pool import get_pool, owner_pool
@@ -47,6 +48,12 @@ def main() -> int:
             stack.callback(sandbox.stop)
             stack.callback(sandbox.save, SANDBOX_FILE)
             os.environ.update(sandbox_settings(sandbox))
+        if not os.environ.get("STRIPE_SECRET_KEY"):  # our Stripe sandbox, delivering signed events to this server
+            payments = start_stripe_sandbox()
+            stack.callback(payments.stop)
+            os.environ.update(stripe_settings(payments))
+            payments.add_webhook_endpoint(f"http://127.0.0.1:{port}/api/v1/public/webhooks/stripe",
+                                          payments.webhook_secret)
         generated_secret = not os.environ.get("SUPABASE_JWT_SECRET")
         if generated_secret:
             os.environ["SUPABASE_JWT_SECRET"] = secrets.token_urlsafe(32)

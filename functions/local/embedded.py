@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from shared.adapters.everflow.sandbox import SandboxServer
+from shared.adapters.stripe.sandbox import SandboxServer as StripeSandbox
 
 log = logging.getLogger(__name__)
 logging.getLogger("pgserver").setLevel(logging.WARNING)  # it logs every pg_ctl call at INFO
@@ -50,4 +51,14 @@ def sandbox_settings(sandbox: SandboxServer) -> dict[str, str]:
         "EVERFLOW_NETWORK_EMPLOYEE_ID": "1",
         "EVERFLOW_TRACKING_DOMAIN_ID": str(sandbox.config.default_tracking_domain_id),
         "EVERFLOW_TIMEZONE_ID": "80",
+    }
+
+
+def stripe_settings(sandbox: StripeSandbox) -> dict[str, str]:
+    """The environment that points the official Stripe client (and webhook checks) at our Stripe sandbox."""
+    return {
+        "STRIPE_SECRET_KEY": sandbox.secret_key,
+        "STRIPE_PUBLISHABLE_KEY": sandbox.publishable_key,
+        "STRIPE_WEBHOOK_SECRET": sandbox.webhook_secret,
+        "STRIPE_API_BASE": sandbox.base_url,
     }
