@@ -1,4 +1,4 @@
-"""`python -m benchmarks [cold-start|warm|auth|lists|dashboards|all]` (`make bench`): measure, print, record.
+"""`python -m benchmarks [cold-start|warm|auth|lists|dashboards|billing-usage|all]` (`make bench`): measure, record.
 
 `all` is cold-start and warm; `auth` (issue 3), `lists` (issue 4, seeds 100k rows per table) and `dashboards`
 (issue 6: 1,000 users across 50 organizations against a delayed Everflow sandbox) run on request. Figures
@@ -18,6 +18,7 @@ import time
 from types import FrameType
 
 from benchmarks.auth_overhead import report_auth, run_auth
+from benchmarks.billing_usage import report_billing_usage, run_billing_usage
 from benchmarks.cold_start import report_cold_starts, run_cold_starts
 from benchmarks.dashboard_report import report_dashboards
 from benchmarks.dashboards import Options, run_dashboards
@@ -29,7 +30,8 @@ from benchmarks.warm import choose_generator, report_warm, run_warm
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks",
                                      description="Cold-start and warm-latency benchmarks of the HTTP functions.")
-    parser.add_argument("command", nargs="?", choices=["cold-start", "warm", "auth", "lists", "dashboards", "all"],
+    parser.add_argument("command", nargs="?",
+                        choices=["cold-start", "warm", "auth", "lists", "dashboards", "billing-usage", "all"],
                         default="all")
     parser.add_argument("--runs", type=int, default=5, help="cold starts per function (default 5)")
     parser.add_argument("--connections", type=int, default=8, help="warm: concurrent connections (default 8)")
@@ -51,6 +53,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="dashboards: organizations loaded in the cold phase (default all)")
     parser.add_argument("--generating-cold", action="store_true",
                         help="dashboards: also the cold phase with the sandbox generating traffic on demand (~2 min)")
+    parser.add_argument("--billing-organizations", type=int, default=10_000,
+                        help="billing-usage: advertiser organizations billed by the daily job (default 10000)")
     args = parser.parse_args(argv)
     if args.runs < 1 or args.connections < 1 or args.duration <= 0 or args.warmup < 0:
         parser.error("--runs and --connections must be >= 1, --duration > 0, --warmup >= 0")
@@ -98,6 +102,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"dashboards: {options.users} users, {options.organizations} organizations, connections"
                       f" {', '.join(map(str, options.concurrency))}, Everflow delay {options.delay_ms} ms", flush=True)
                 report_dashboards(run_dashboards(bench, options), bench)
+            if args.command == "billing-usage":
+                print(f"billing-usage: the daily usage job for {args.billing_organizations} organizations", flush=True)
+                report_billing_usage(run_billing_usage(bench, organizations=args.billing_organizations))
     except KeyboardInterrupt:
         print("interrupted; every process started here was stopped", file=sys.stderr)
         return 130

@@ -15,14 +15,14 @@ SYNCED = {"advertiser": EntityKind.ADVERTISER, "affiliate": EntityKind.AFFILIATE
 
 @pubsub_handler("everflow-sync")
 def handle(message: Message) -> None:
-    """Transient Everflow errors propagate (Pub/Sub redelivers); refusals are recorded and acknowledged."""
+    """Other events on the topic (billing, activities) are acknowledged untouched. Transient Everflow errors
+    propagate (Pub/Sub redelivers); refusals are recorded and acknowledged."""
     aggregate, _, verb = message.event_type.partition(".")
-    entity_id = int(message.body.get("aggregate_id") or 0)
     try:
         if aggregate in SYNCED:
-            sync_entity(SYNCED[aggregate], entity_id)
+            sync_entity(SYNCED[aggregate], int(message.body["aggregate_id"]))
         elif aggregate == "tracking_link" and (verb == "created" or message.body["payload"].get("parameters_changed")):
-            generate_tracking_url(entity_id)
+            generate_tracking_url(int(message.body["aggregate_id"]))
     except SyncFailed as exc:
         raise PermanentFailure(str(exc)) from exc
 

@@ -251,6 +251,75 @@ FUNCTIONS += (
 )
 
 
+STRIPE_SECRETS = (*DATABASE_SECRETS, "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")
+
+FUNCTIONS += (
+    FunctionSpec(
+        name="stripe-webhook",
+        entry_point="stripe_webhook",
+        module="functions.stripe_webhook",
+        trigger=Trigger.HTTP,
+        paths=("/api/v1/public/webhooks/stripe",),
+        concurrency=16,  # each event is one short transaction; Stripe sends bursts
+        max_instances=5,  # 16 x 5 events in flight; the pool caps connections at db_pool_size_max each
+        secrets=STRIPE_SECRETS,
+    ),
+    FunctionSpec(
+        name="stripe-event-replay",
+        entry_point="stripe_event_replay",
+        module="functions.stripe_event_replay",
+        trigger=Trigger.SCHEDULE,
+        schedule="*/10 * * * *",
+        local_every_s=60,
+        timeout_s=300,
+        max_instances=1,
+        secrets=STRIPE_SECRETS,
+    ),
+    FunctionSpec(
+        name="billing-api",
+        entry_point="billing_api",
+        module="functions.billing",
+        trigger=Trigger.HTTP,
+        paths=("/api/v1/billing",),
+        max_instances=3,  # managers' settings and top-ups: little traffic, and database connections are budgeted
+        secrets=(*DATABASE_SECRETS, *AUTH_SECRETS, "STRIPE_SECRET_KEY"),
+    ),
+    FunctionSpec(
+        name="billing-customers",
+        entry_point="billing_customers",
+        module="functions.billing_customers",
+        trigger=Trigger.PUBSUB,
+        topic="catalogue-events",
+        concurrency=1,
+        max_instances=2,
+        secrets=(*DATABASE_SECRETS, "STRIPE_SECRET_KEY"),
+    ),
+    FunctionSpec(
+        name="usage-billing",
+        entry_point="usage_billing",
+        module="functions.usage_billing",
+        trigger=Trigger.SCHEDULE,
+        schedule="15 2 * * *",
+        local_every_s=3600,
+        timeout_s=1800,  # one network-wide report, then every organization's record charged in batches
+        memory_mb=1024,
+        max_instances=1,
+        secrets=(*DATABASE_SECRETS, "EVERFLOW_API_KEY", "STRIPE_SECRET_KEY"),
+    ),
+    FunctionSpec(
+        name="invoicing",
+        entry_point="invoicing",
+        module="functions.invoicing",
+        trigger=Trigger.SCHEDULE,
+        schedule="0 6 * * *",
+        local_every_s=3600,
+        timeout_s=540,
+        max_instances=1,
+        secrets=(*DATABASE_SECRETS, "EVERFLOW_API_KEY", "STRIPE_SECRET_KEY"),
+    ),
+)
+
+
 def by_entry_point(entry_point: str) -> FunctionSpec:
     for spec in FUNCTIONS:
         if spec.entry_point == entry_point:

@@ -97,6 +97,10 @@ class Settings(BaseSettings):
     storage_emulator_host: str = ""  # the gcp-storage-emulator, as google-cloud-storage reads it
     public_base_url: str = ""  # e.g. https://api.example.com; empty: the request's own host
     required_secrets: str = ""  # comma-separated setting names this function cannot start without
+    # Usage billing (issue 7): the platform's fee in basis points of the affiliate payout (1000 = 10%),
+    # and how many usage records one statement writes / one transaction charges.
+    platform_fee_bps: int = Field(default=1_000, ge=0, le=10_000)
+    usage_batch_size: int = Field(default=500, ge=1, le=10_000)
 
     def _secret(self, name: str) -> str:
         """A setting by its environment name; the JWKS URL stands in for the legacy JWT secret."""

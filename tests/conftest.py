@@ -89,8 +89,7 @@ def stripe_server() -> Iterator[StripeSandbox]:
 
 @pytest.fixture
 def stripe_sandbox(stripe_server: StripeSandbox, env: None) -> Iterator[StripeSandbox]:
-    """The session's Stripe sandbox, emptied: no objects, events, webhook endpoints or faults."""
-    stripe_server.reset()
+    """The session's Stripe sandbox, emptied (by `env`): no objects, events, webhook endpoints or faults."""
     yield stripe_server
     stripe_server.wait_idle(10)  # deliveries finish before the test's database goes away
     stripe_server.reset()
@@ -113,6 +112,7 @@ def env(monkeypatch: pytest.MonkeyPatch, database: ConnectionParams, databases: 
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("EVERFLOW_REQUESTS_PER_SECOND", "2000")  # the network budget is not under test here
     monkeypatch.setenv("REPORT_CACHE_PREFIX", f"rc:{database.database}")  # ids repeat across test databases
+    stripe_server.reset()  # so do the idempotency keys of the Stripe customers every new organization gets
     _forget_clients()
     yield
     local_bus().wait_idle(60)  # background deliveries finish before the database goes away

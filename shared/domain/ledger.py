@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from uuid import UUID
@@ -20,6 +20,10 @@ from shared.domain.errors import DomainError, ValidationFailed
 ZERO_DECIMAL = frozenset({"BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV",
                           "XAF", "XOF", "XPF"})
 MAX_AMOUNT_CENTS = 99_999_999  # Stripe's largest charge in most currencies ($999,999.99)
+# A payment not sent to Stripe this long after it was recorded (Stripe was down, we crashed) never is:
+# its Idempotency-Key no longer resumes it, and the reconciliation cancels it once twice this long has
+# passed and Stripe holds no PaymentIntent for it (the margin covers a creation still in flight).
+SUBMIT_WITHIN = timedelta(hours=1)
 
 
 class BillingMode(enum.StrEnum):
@@ -220,9 +224,10 @@ class Payment:
     created_at: datetime
     updated_at: datetime
 
-    def accepts(self, status: PaymentStatus, stripe_created: int) -> bool:
-        """Never move out of a final state; a final state always applies, another only when newer."""
-        return not self.status.final and (status.final or stripe_created >= self.stripe_updated)
+    def submittable(self, now: datetime) -> bool:
+        """Still to be sent to Stripe: pending, without a PaymentIntent, and recorded less than SUBMIT_WITHIN ago."""
+        return (self.status is PaymentStatus.PENDING and self.stripe_payment_intent_id is None
+                and now - self.created_at < SUBMIT_WITHIN)
 
 
 @dataclass(frozen=True)

@@ -84,8 +84,8 @@ class LedgerRepository:
         """Cents spent (usage charges and debits) since `since`, as a positive number."""
         spent = self._session.fetch_value(
             "SELECT COALESCE(-sum(amount_cents), 0) FROM transactions WHERE organization_id = :org"
-            " AND type = ANY(CAST(:types AS TEXT[])) AND processed_at >= :since",
-            org=organization_id, types=[t.value for t in SPENDING], since=since)
+            " AND type = ANY(CAST(:entry_types AS TEXT[])) AND processed_at >= :since",
+            org=organization_id, entry_types=[t.value for t in SPENDING], since=since)
         return int(spent)
 
     def refunded_for_charge(self, stripe_charge_id: str) -> int:

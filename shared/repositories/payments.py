@@ -74,6 +74,15 @@ class PaymentRepository:
             code=failure_code, message=failure_message)
         return payment_from_row(row) if row else None
 
+    def abandon(self, payment_id: int) -> Payment | None:
+        """Cancel a payment that never reached Stripe (None: it has a PaymentIntent now, or is no longer open)."""
+        row = self._session.fetch_one(
+            "UPDATE payments SET status = 'canceled', failure_code = 'not_submitted',"
+            " failure_message = 'The payment never reached Stripe; nothing was charged.'"
+            " WHERE payment_id = :id AND stripe_payment_intent_id IS NULL AND status = ANY(CAST(:open AS TEXT[]))"
+            f" RETURNING {COLUMNS}", id=payment_id, open=list(OPEN))
+        return payment_from_row(row) if row else None
+
     def open_for(self, organization_id: int) -> list[Payment]:
         rows = self._session.fetch_all(
             f"SELECT {COLUMNS} FROM payments WHERE organization_id = :org AND status = ANY(CAST(:open AS TEXT[]))"

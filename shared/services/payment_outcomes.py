@@ -1,4 +1,5 @@
-"""A PaymentIntent's state, applied to our payment: the one place a recharge succeeds or fails.
+"""Our payments and their PaymentIntents: the one place an intent is created, and the one place its state
+is applied, so the one place a recharge succeeds or fails.
 
 Our synchronous answer, the webhook, the replay job and the reconciliation of stale payments all
 come here with the intent as Stripe showed it and when (`created` of the event, or now). The state
@@ -11,11 +12,48 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import stripe as stripe_lib
+from stripe.params import PaymentIntentCreateParams
+
+from shared.adapters.stripe.errors import PaymentDeclined, stripe_errors, translate
 from shared.db.uow import UnitOfWork
 from shared.domain.events import DomainEvent
 from shared.domain.ledger import EntryType, NewEntry, Payment, PaymentStatus, format_amount
 
 log = logging.getLogger(__name__)
+
+
+def submit_payment(client: stripe_lib.StripeClient, payment: Payment, customer_id: str, *,
+                   off_session: bool) -> tuple[dict[str, Any], PaymentDeclined | None]:
+    """Create and confirm the payment's PaymentIntent on its card; the intent, and the decline if there was one.
+
+    Keyed `payment:<id>` and carrying our payment id in its metadata, so a retry gets the same intent
+    and a webhook that overtakes our answer finds the payment. A declined card's failed intent comes
+    back with the decline (Stripe puts it in the error); no answer from Stripe raises.
+    """
+    assert payment.stripe_payment_method_id is not None, "a payment names the method it charges"
+    params: PaymentIntentCreateParams = {
+        "amount": payment.amount_cents, "currency": payment.currency.lower(), "customer": customer_id,
+        "payment_method": payment.stripe_payment_method_id, "confirm": True, "allowed_payment_method_types": ["card"],
+        "metadata": {"organization_id": str(payment.organization_id), "payment_id": str(payment.payment_id),
+                     "purpose": payment.purpose.value},
+    }
+    if off_session:
+        params["off_session"] = True
+    if payment.description:
+        params["description"] = payment.description
+    with stripe_errors():
+        try:
+            created = client.v1.payment_intents.create(
+                params=params, options={"idempotency_key": f"payment:{payment.payment_id}"})
+        except stripe_lib.CardError as error:
+            intent = _intent_of(error)
+            if intent is None:
+                raise
+            declined = translate(error)
+            assert isinstance(declined, PaymentDeclined)
+            return intent, declined
+    return created.to_dict(), None
 
 
 def apply_payment_intent(uow: UnitOfWork, intent: dict[str, Any], stripe_created: int) -> Payment | None:
@@ -83,3 +121,9 @@ def _charge_id(intent: dict[str, Any]) -> str | None:
     if isinstance(charge, dict):
         return str(charge.get("id"))
     return str(charge) if charge else None
+
+
+def _intent_of(error: stripe_lib.CardError) -> dict[str, Any] | None:
+    body = error.json_body if isinstance(error.json_body, dict) else {}
+    intent = (body.get("error") or {}).get("payment_intent")
+    return intent if isinstance(intent, dict) and intent.get("id") else None

@@ -243,6 +243,19 @@ def test_a_declined_answer_is_replayed_for_the_same_key(client: stripe.StripeCli
     assert len(stripe_sandbox.events("payment_intent.payment_failed")) == 1
 
 
+def test_payment_intents_are_found_by_their_metadata(client: stripe.StripeClient,
+                                                    stripe_sandbox: SandboxServer) -> None:
+    ids = [client.v1.payment_intents.create({"amount": 500, "currency": "usd", "metadata": {"payment_id": str(n)}}).id
+           for n in (1, 2)]
+
+    found = client.v1.payment_intents.search({"query": "metadata['payment_id']:'2'"})
+
+    assert [i.id for i in found.data] == [ids[1]] and found.object == "search_result"
+    assert client.v1.payment_intents.search({"query": "metadata['payment_id']:'3'"}).data == []
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.payment_intents.search({"query": "amount>100"})
+
+
 def test_a_postpaid_invoice_is_drafted_finalized_and_paid(client: stripe.StripeClient,
                                                           stripe_sandbox: SandboxServer) -> None:
     customer_id, _ = customer_with_card(client)

@@ -59,6 +59,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/v1/setup_intents/<id>", customers.read_setup_intent),
     ("POST", "/v1/setup_intents/<id>/confirm", customers.confirm_setup_intent),
     ("POST", "/v1/payment_intents", payments.create_payment_intent),
+    ("GET", "/v1/payment_intents/search", payments.search_payment_intents),
     ("GET", "/v1/payment_intents/<id>", payments.read_payment_intent),
     ("POST", "/v1/payment_intents/<id>/confirm", payments.confirm_payment_intent),
     ("POST", "/v1/payment_intents/<id>/cancel", payments.cancel_payment_intent),

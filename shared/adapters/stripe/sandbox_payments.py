@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from shared.adapters.stripe import sandbox_cards as cards
@@ -10,6 +11,7 @@ from shared.adapters.stripe.sandbox_forms import boolean, currency, integer, mer
 from shared.adapters.stripe.sandbox_state import Json, Store, StripeError, from_template, new_id, unexpected_state
 
 CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
+SEARCH_BY_METADATA = re.compile(r"metadata\['(\w+)'\]:'([^']*)'")
 CANCELABLE = ("requires_payment_method", "requires_confirmation", "requires_action", "requires_capture", "processing")
 
 
@@ -41,6 +43,19 @@ def create_payment_intent(call: Call) -> Json:
     if boolean(p, "confirm"):
         return confirm(store, intent, off_session=boolean(p, "off_session"))
     return intent
+
+
+def search_payment_intents(call: Call) -> Json:
+    """Stripe's search, for the one query form we send: `metadata['key']:'value'`."""
+    query = text(call.params, "query") or ""
+    match = SEARCH_BY_METADATA.fullmatch(query.strip())
+    if match is None:
+        raise StripeError(400, f"Invalid search query: {query!r}.", param="query")
+    key, value = match.groups()
+    found = [i for i in call.store.of_kind("payment_intent") if i["metadata"].get(key) == value]
+    limit = integer(call.params, "limit", minimum=1) or 10
+    return {"object": "search_result", "data": found[:min(limit, 100)], "has_more": len(found) > limit,
+            "next_page": None, "url": "/v1/payment_intents/search"}
 
 
 def read_payment_intent(call: Call) -> Json:

@@ -20,7 +20,7 @@ variable "migrations_image" {
 }
 
 variable "app_env" {
-  description = "Plain (non-secret) settings of the functions: JWT_ISSUER, SUPABASE_JWKS_URL, CORS_ALLOWED_ORIGINS, CREDENTIALS_ACTIVE_KEY_ID, EVERFLOW_BASE_URL, ..."
+  description = "Plain (non-secret) settings of the functions: JWT_ISSUER, SUPABASE_JWKS_URL, CORS_ALLOWED_ORIGINS, CREDENTIALS_ACTIVE_KEY_ID, EVERFLOW_BASE_URL, STRIPE_PUBLISHABLE_KEY, ..."
   type        = map(string)
   default     = {}
 }
