@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -117,6 +118,21 @@ def test_usage_equals_the_everflow_report_priced_by_hand_and_a_second_run_charge
     assert first.charged == 2 and first.everflow_calls == 1
     assert (second.recorded, second.charged) == (0, 0)
     assert no_discrepancies()
+
+
+def test_the_command_line_runs_a_day_and_a_repeat_charges_nothing(world: World, capsys) -> None:
+    from functions.usage_billing import main
+
+    credit(world.acme.organization_id, 10_000_000, "test:acme")
+    assert main(["--day", world.day.isoformat()]) == 0
+    first = json.loads(capsys.readouterr().out.splitlines()[-1])  # after the log lines
+    assert main(["--day", world.day.isoformat()]) == 0
+    second = json.loads(capsys.readouterr().out.splitlines()[-1])
+
+    assert (first["day"], first["everflow_calls"], first["recorded"]) == (world.day.isoformat(), 1, 3)
+    assert (second["recorded"], second["charged"]) == (0, 0) and first["charged"] >= 1
+    charged = record(world.acme.organization_id, world.day).amount_cents
+    assert balance(world.acme.organization_id) == 10_000_000 - charged
 
 
 def test_two_runs_at_once_charge_each_record_once(world: World) -> None:
