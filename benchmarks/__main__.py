@@ -1,4 +1,5 @@
-"""`python -m benchmarks [cold-start|warm|auth|lists|dashboards|billing-usage|all]` (`make bench`): measure, record.
+"""`python -m benchmarks [cold-start|warm|auth|lists|dashboards|billing-usage|intelligence-search|all]`
+(`make bench`): measure, record.
 
 `all` is cold-start and warm; `auth` (issue 3), `lists` (issue 4, seeds 100k rows per table) and `dashboards`
 (issue 6: 1,000 users across 50 organizations against a delayed Everflow sandbox) run on request. Figures
@@ -22,8 +23,9 @@ from benchmarks.billing_usage import report_billing_usage, run_billing_usage
 from benchmarks.cold_start import report_cold_starts, run_cold_starts
 from benchmarks.dashboard_report import report_dashboards
 from benchmarks.dashboards import Options, run_dashboards
+from benchmarks.intelligence_search import report_intelligence_search, run_intelligence_search
 from benchmarks.list_latency import report_lists, run_lists
-from benchmarks.servers import platform
+from benchmarks.servers import Platform, platform
 from benchmarks.warm import choose_generator, report_warm, run_warm
 
 
@@ -31,7 +33,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks",
                                      description="Cold-start and warm-latency benchmarks of the HTTP functions.")
     parser.add_argument("command", nargs="?",
-                        choices=["cold-start", "warm", "auth", "lists", "dashboards", "billing-usage", "all"],
+                        choices=["cold-start", "warm", "auth", "lists", "dashboards", "billing-usage",
+                                 "intelligence-search", "all"],
                         default="all")
     parser.add_argument("--runs", type=int, default=5, help="cold starts per function (default 5)")
     parser.add_argument("--connections", type=int, default=8, help="warm: concurrent connections (default 8)")
@@ -55,6 +58,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="dashboards: also the cold phase with the sandbox generating traffic on demand (~2 min)")
     parser.add_argument("--billing-organizations", type=int, default=10_000,
                         help="billing-usage: advertiser organizations billed by the daily job (default 10000)")
+    parser.add_argument("--publishers", type=int, default=100_000,
+                        help="intelligence-search: generated publishers to search (default 100000)")
     args = parser.parse_args(argv)
     if args.runs < 1 or args.connections < 1 or args.duration <= 0 or args.warmup < 0:
         parser.error("--runs and --connections must be >= 1, --duration > 0, --warmup >= 0")
@@ -102,14 +107,22 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"dashboards: {options.users} users, {options.organizations} organizations, connections"
                       f" {', '.join(map(str, options.concurrency))}, Everflow delay {options.delay_ms} ms", flush=True)
                 report_dashboards(run_dashboards(bench, options), bench)
-            if args.command == "billing-usage":
-                print(f"billing-usage: the daily usage job for {args.billing_organizations} organizations", flush=True)
-                report_billing_usage(run_billing_usage(bench, organizations=args.billing_organizations))
+            _run_data_benchmarks(args, bench)
     except KeyboardInterrupt:
         print("interrupted; every process started here was stopped", file=sys.stderr)
         return 130
     print(f"done in {time.perf_counter() - started:.0f} s; recorded in benchmarks/RESULTS.md")
     return 0
+
+
+def _run_data_benchmarks(args: argparse.Namespace, bench: Platform) -> None:
+    """The benchmarks that arrange large data sets first (billing-usage, intelligence-search)."""
+    if args.command == "billing-usage":
+        print(f"billing-usage: the daily usage job for {args.billing_organizations} organizations", flush=True)
+        report_billing_usage(run_billing_usage(bench, organizations=args.billing_organizations))
+    if args.command == "intelligence-search":
+        print(f"intelligence-search: {args.publishers} publishers, {args.requests} requests per kind", flush=True)
+        report_intelligence_search(run_intelligence_search(bench, publishers=args.publishers, requests=args.requests))
 
 
 def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:

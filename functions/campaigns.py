@@ -44,7 +44,7 @@ def update(call: Call) -> CampaignRead:
     return campaign_read(campaign)
 
 
-@router.route("DELETE", ONE, action="campaigns.update", status=204,
+@router.route("DELETE", ONE, action="campaigns.archive", status=204,
               summary="Archive a campaign (draft or paused; kept for its history)")
 def archive(call: Call) -> None:
     _move(call, CampaignStatus.ARCHIVED)
@@ -62,7 +62,7 @@ def pause(call: Call) -> CampaignRead:
     return campaign_read(_move(call, CampaignStatus.PAUSED))
 
 
-@router.route("POST", ONE + "/archive", action="campaigns.update", response=CampaignRead,
+@router.route("POST", ONE + "/archive", action="campaigns.archive", response=CampaignRead,
               summary="Archive a draft or paused campaign (for good)")
 def archive_explicitly(call: Call) -> CampaignRead:
     return campaign_read(_move(call, CampaignStatus.ARCHIVED))

@@ -42,7 +42,7 @@ def _base_url(call: Call) -> str:
     return str(call.query.base_url or call.request.host_url)
 
 
-@router.route("POST", BASE, action="invitations.manage", body=InvitationCreate, query=LinkQuery,
+@router.route("POST", BASE, action="invitations.create", body=InvitationCreate, query=LinkQuery,
               response=InvitationCreatedRead, status=201,
               summary="Create an invitation link (its token is shown only in this response)")
 def create(call: Call) -> InvitationCreatedRead:

@@ -317,6 +317,63 @@ FUNCTIONS += (
         max_instances=1,
         secrets=(*DATABASE_SECRETS, "EVERFLOW_API_KEY", "STRIPE_SECRET_KEY"),
     ),
+    FunctionSpec(
+        name="agency-delegations-api",
+        entry_point="agency_delegations_api",
+        module="functions.agency_delegations",
+        trigger=Trigger.HTTP,
+        paths=("/api/v1/agency-delegations",),
+        max_instances=5,
+        secrets=DATABASE_SECRETS + AUTH_SECRETS,
+    ),
+    FunctionSpec(
+        name="expiry",
+        entry_point="expiry",
+        module="functions.expiry",
+        trigger=Trigger.SCHEDULE,
+        schedule="*/15 * * * *",
+        local_every_s=60,
+        timeout_s=300,
+        max_instances=1,
+        concurrency=1,  # one scheduled event at a time: one database connection
+        secrets=DATABASE_SECRETS,
+    ),
+)
+
+
+FUNCTIONS += (
+    FunctionSpec(
+        name="intelligence-api",
+        entry_point="intelligence_api",
+        module="functions.intelligence",
+        trigger=Trigger.HTTP,
+        # The search keeps the original's path under /api/v1/affiliates: the more specific prefix wins.
+        paths=("/api/v1/analytics", "/api/v1/affiliates/search"),
+        max_instances=5,  # a search is one short read (benchmarks/RESULTS.md); connections are budgeted
+        secrets=DATABASE_SECRETS + AUTH_SECRETS,
+    ),
+)
+
+
+FUNCTIONS += (  # publisher outreach
+    FunctionSpec(
+        name="favourite-lists-api",
+        entry_point="favourite_lists_api",
+        module="functions.favourite_lists",
+        trigger=Trigger.HTTP,
+        paths=("/api/v1/favorite-publisher-lists",),
+        max_instances=3,
+        secrets=DATABASE_SECRETS + AUTH_SECRETS,
+    ),
+    FunctionSpec(
+        name="publisher-messaging-api",
+        entry_point="publisher_messaging_api",
+        module="functions.publisher_messaging",
+        trigger=Trigger.HTTP,
+        paths=("/api/v1/publisher-messaging",),
+        max_instances=3,
+        secrets=(*DATABASE_SECRETS, *AUTH_SECRETS, "MESSAGING_SERVICE_TOKEN"),
+    ),
 )
 
 

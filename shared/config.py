@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     jwks_min_refresh_seconds: float = Field(default=30.0, ge=0)
     supabase_webhook_secret: str = ""
     supabase_webhook_signing_secret: str = ""
+    messaging_service_token: str = ""  # `Authorization: Bearer` of the messaging service (external messages)
 
     rate_limit_user_per_minute: int = Field(default=600, ge=1)
     rate_limit_organization_per_minute: int = Field(default=3_000, ge=1)

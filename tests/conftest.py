@@ -33,6 +33,7 @@ from tests.servers import DatabaseFactory, postgres_server, redis_server
 
 JWT_SECRET = "test-secret-with-at-least-thirty-two-bytes"
 WEBHOOK_SECRET = "test-webhook-secret"
+MESSAGING_SERVICE_TOKEN = "test-messaging-service-token"
 
 
 @pytest.fixture(scope="session")
@@ -104,6 +105,7 @@ def env(monkeypatch: pytest.MonkeyPatch, database: ConnectionParams, databases: 
     monkeypatch.setenv("REDIS_URL", redis_url)
     monkeypatch.setenv("SUPABASE_JWT_SECRET", JWT_SECRET)
     monkeypatch.setenv("SUPABASE_WEBHOOK_SECRET", WEBHOOK_SECRET)
+    monkeypatch.setenv("MESSAGING_SERVICE_TOKEN", MESSAGING_SERVICE_TOKEN)
     for scope in ("USER", "ORGANIZATION", "IP"):  # every e2e request comes from 127.0.0.1
         monkeypatch.setenv(f"RATE_LIMIT_{scope}_PER_MINUTE", "1000000")
     for name, value in sandbox_settings(everflow).items():

@@ -58,6 +58,7 @@ def main() -> int:
         if generated_secret:
             os.environ["SUPABASE_JWT_SECRET"] = secrets.token_urlsafe(32)
         os.environ.setdefault("SUPABASE_WEBHOOK_SECRET", secrets.token_urlsafe(24))
+        os.environ.setdefault("MESSAGING_SERVICE_TOKEN", secrets.token_urlsafe(24))
         migrations = owner_pool()
         runner.up(migrations)
         migrations.close()
@@ -107,6 +108,11 @@ def _print_welcome(port: int, users: list[DemoUser], generated_secret: bool) -> 
         f"       -H 'Content-Type: application/json' {base}/api/v1/public/webhooks/supabase/new-user \\\n"
         "       -d '{\"type\": \"INSERT\", \"table\": \"users\", \"record\": "
         "{\"id\": \"0b5d8a8e-1f2c-4d3e-9a4b-5c6d7e8f9a0b\", \"email\": \"new@user.example\"}}'\n"
+        "  # the messaging service delivers a publisher's reply to a conversation (MESSAGING_SERVICE_TOKEN):\n"
+        f"  curl -s -X POST -H 'Authorization: Bearer {settings.messaging_service_token}' \\\n"
+        "       -H 'Content-Type: application/json' \\\n"
+        f"       {base}/api/v1/publisher-messaging/conversations/1/external-messages \\\n"
+        "       -d '{\"sender_type\": \"publisher\", \"content\": \"Interested!\", \"external_message_id\": \"m-1\"}'\n"
         f"  open {base}/api/docs for the API reference\n"
     )
     sys.stdout.write("".join(out))

@@ -10,22 +10,28 @@ import json
 import uuid
 from dataclasses import dataclass
 
+from functions.local.outreach_seed import seed_outreach
 from shared.db.uow import UnitOfWork
+from shared.domain.agency_delegations import Step
 from shared.domain.organizations import OrganizationType
 from shared.domain.partnerships import AssociationType, Decision
 from shared.domain.principal import Actor, Principal, TenantScope
 from shared.domain.roles import Role
+from shared.intelligence_seed import seed_intelligence
 from shared.schemas.advertisers import AdvertiserCreate
 from shared.schemas.affiliates import AffiliateCreate
+from shared.schemas.agency_delegations import DelegationCreate
 from shared.schemas.campaigns import CampaignCreate
 from shared.schemas.partnerships import AssociationCreate
 from shared.schemas.tracking_links import TrackingLinkCreate
 from shared.services.advertisers import create_advertiser
 from shared.services.affiliates import create_affiliate
+from shared.services.agency_delegations import create_delegation, take_step
 from shared.services.associations import create_association, decide_association
 from shared.services.campaigns import create_campaign
 from shared.services.tracking_links import create_tracking_link
 
+DEMO_PUBLISHERS, DEMO_ADVERTISERS = 2_000, 300
 DEMO_NAMESPACE = uuid.UUID("5d0f3a4e-8f0e-4c4b-9a57-2f1d1c0de001")
 ORGANIZATIONS = {
     OrganizationType.PLATFORM_OWNER: "Demo Platform",
@@ -73,6 +79,9 @@ def seed_demo_data(uow: UnitOfWork) -> list[DemoUser]:
                                             "organization_id": user.organization_id})
         uow.commit()
     _seed_catalogue(uow, {user.role: user for user in users}, org_ids)
+    _seed_delegation(uow, {user.role: user for user in users}, org_ids)
+    seed_intelligence(DEMO_PUBLISHERS, DEMO_ADVERTISERS)  # generated intelligence data to search
+    seed_outreach(uow, _actor(next(u for u in users if u.role is Role.ADVERTISER_MANAGER)), DEMO_PUBLISHERS)
     return users
 
 
@@ -101,6 +110,18 @@ def _seed_catalogue(uow: UnitOfWork, by_role: dict[Role, DemoUser], org_ids: dic
         create_tracking_link(TrackingLinkCreate(name=f"{campaign.name} on the blog", campaign_id=campaign.campaign_id,
                                                 affiliate_id=affiliate.affiliate_id, sub1="demo"),
                              uow=uow, actor=affiliate_side)
+
+
+def _seed_delegation(uow: UnitOfWork, by_role: dict[Role, DemoUser], org_ids: dict[OrganizationType, int]) -> None:
+    """The demo agency runs the demo advertiser's campaigns and sees its numbers (an accepted delegation)."""
+    cmd = DelegationCreate.model_validate_json(json.dumps({
+        "agency_org_id": org_ids[OrganizationType.AGENCY], "advertiser_org_id": org_ids[OrganizationType.ADVERTISER],
+        "permissions": ["campaign_create", "campaign_manage", "campaign_view", "analytics_view", "analytics_export",
+                        "billing_view", "organization_view"],
+        "message": "Demo Agency runs our campaigns"}))
+    delegation = create_delegation(cmd, uow=uow, directory=UnitOfWork(TenantScope.everything()),
+                                   actor=_actor(by_role[Role.ADVERTISER_MANAGER]))
+    take_step(delegation.delegation_id, Step.ACCEPT, uow=uow, actor=_actor(by_role[Role.AGENCY_MANAGER]))
 
 
 def _actor(user: DemoUser) -> Actor:

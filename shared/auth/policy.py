@@ -21,6 +21,8 @@ PARTNERS = ADVERTISER_SIDE | AFFILIATE_SIDE
 ADVERTISER_READERS = ADVERTISER_SIDE | {Role.USER}
 AFFILIATE_READERS = AFFILIATE_SIDE | {Role.USER}
 PARTNER_READERS = PARTNERS | {Role.USER}
+AGENCY_SIDE = CROSS_TENANT | {Role.AGENCY_MANAGER}
+DELEGATION_SIDES = ADVERTISER_SIDE | AGENCY_SIDE
 
 POLICY: dict[str, frozenset[Role]] = {
     "users.me": EVERYONE,
@@ -45,12 +47,14 @@ POLICY: dict[str, frozenset[Role]] = {
     "campaigns.create": ADVERTISER_SIDE,
     "campaigns.read": ADVERTISER_READERS,
     "campaigns.update": ADVERTISER_SIDE,
+    "campaigns.archive": ADVERTISER_SIDE,  # its own action: agencies need campaign_delete for it
     "provider_mappings.read": PARTNERS,
     "provider_mappings.manage": PARTNERS,
     "associations.create": PARTNERS,
     "associations.read": PARTNER_READERS,
     "associations.decide": PARTNERS,
     "associations.visible": PARTNERS,
+    "invitations.create": ADVERTISER_SIDE,
     "invitations.manage": ADVERTISER_SIDE,
     "invitations.read": PARTNERS,
     "invitations.use": AFFILIATE_SIDE,
@@ -69,6 +73,24 @@ POLICY: dict[str, frozenset[Role]] = {
     "billing.read": MANAGERS,
     "billing.manage": MANAGERS,
     "billing.mode": frozenset({Role.ADMIN}),  # postpaid lifts the balance check: only platform administrators
+    # Intelligence data is global: every manager role reads it (agencies too), only Admin writes it.
+    "intelligence.read": MANAGERS,
+    "intelligence.write": frozenset({Role.ADMIN}),
+    # Publisher outreach, as the original: advertiser and affiliate managers (users read their organization's).
+    "favorite_lists.read": PARTNER_READERS,
+    "favorite_lists.manage": PARTNERS,
+    "publisher_messaging.read": PARTNER_READERS,
+    "publisher_messaging.send": PARTNERS,
+    # Agency delegations: the advertiser grants and steers, the agency accepts, either side ends one.
+    "agency_delegations.permissions": EVERYONE,
+    "agency_delegations.read": DELEGATION_SIDES,
+    "agency_delegations.check": DELEGATION_SIDES,
+    "agency_delegations.create": ADVERTISER_SIDE,
+    "agency_delegations.manage": ADVERTISER_SIDE,
+    "agency_delegations.accept": AGENCY_SIDE,
+    "agency_delegations.end": DELEGATION_SIDES,
+    "agency_delegations.agency": AGENCY_SIDE,
+    "agency_delegations.advertiser": ADVERTISER_SIDE,
 }
 
 # Actions a verified token may perform before its user has a profile.

@@ -31,6 +31,17 @@ def check_bearer_secret(authorization: str | None, secret: str) -> None:
         raise WebhookRejected("invalid_webhook_secret", "The webhook secret does not match.")
 
 
+def check_service_token(authorization: str | None, token: str) -> None:
+    """`Authorization: Bearer <token>` of a calling service (not a user), compared in constant time."""
+    if not token:
+        raise WebhookRejected("service_not_configured", "This route has no service token configured.")
+    scheme, _, given = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not given:
+        raise WebhookRejected("missing_service_token", "Send 'Authorization: Bearer <service token>'.")
+    if not hmac.compare_digest(given.strip().encode(), token.encode()):
+        raise WebhookRejected("invalid_service_token", "The service token does not match.")
+
+
 def check_standard_signature(headers: Mapping[str, str], body: bytes, secret: str, *,
                              now: float | None = None) -> None:
     """Verify `webhook-id`, `webhook-timestamp` and `webhook-signature` as Standard Webhooks defines them."""

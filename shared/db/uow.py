@@ -12,10 +12,13 @@ from shared.domain.principal import TenantScope
 from shared.repositories.activities import ActivityRepository
 from shared.repositories.advertisers import AdvertiserRepository
 from shared.repositories.affiliates import AffiliateRepository
+from shared.repositories.agency_delegations import AgencyDelegationRepository
 from shared.repositories.associations import AssociationRepository
 from shared.repositories.audit import AuditRepository
 from shared.repositories.billing_accounts import BillingAccountRepository
 from shared.repositories.campaigns import CampaignRepository
+from shared.repositories.favourite_lists import FavouriteListRepository
+from shared.repositories.intelligence import IntelligenceRepository
 from shared.repositories.invitations import InvitationRepository
 from shared.repositories.invoices import InvoiceRepository
 from shared.repositories.ledger import LedgerRepository
@@ -25,6 +28,7 @@ from shared.repositories.payment_methods import PaymentMethodRepository
 from shared.repositories.payments import PaymentRepository
 from shared.repositories.profiles import ProfileRepository
 from shared.repositories.provider_mappings import ProviderMappingRepository
+from shared.repositories.publisher_messaging import PublisherMessagingRepository
 from shared.repositories.stripe_events import StripeEventRepository
 from shared.repositories.tracking_links import TrackingLinkRepository
 from shared.repositories.usage_records import UsageRecordRepository
@@ -49,6 +53,7 @@ class UnitOfWork:
     tracking_links: TrackingLinkRepository
     associations: AssociationRepository
     invitations: InvitationRepository
+    intelligence: IntelligenceRepository
     activities: ActivityRepository
     billing_accounts: BillingAccountRepository
     ledger: LedgerRepository
@@ -57,6 +62,9 @@ class UnitOfWork:
     usage_records: UsageRecordRepository
     invoices: InvoiceRepository
     stripe_events: StripeEventRepository
+    favourite_lists: FavouriteListRepository
+    publisher_messaging: PublisherMessagingRepository
+    agency_delegations: AgencyDelegationRepository
 
     def __init__(self, scope: TenantScope, pool: Pool | None = None) -> None:
         self.scope = scope
@@ -80,6 +88,7 @@ class UnitOfWork:
         self.provider_mappings = ProviderMappingRepository(self.session)
         self.associations = AssociationRepository(self.session)
         self.invitations = InvitationRepository(self.session)
+        self.intelligence = IntelligenceRepository(self.session)
         self.tracking_links = TrackingLinkRepository(self.session)
         self.activities = ActivityRepository(self.session)
         self.billing_accounts = BillingAccountRepository(self.session)
@@ -89,6 +98,9 @@ class UnitOfWork:
         self.usage_records = UsageRecordRepository(self.session)
         self.invoices = InvoiceRepository(self.session)
         self.stripe_events = StripeEventRepository(self.session)
+        self.favourite_lists = FavouriteListRepository(self.session)
+        self.publisher_messaging = PublisherMessagingRepository(self.session)
+        self.agency_delegations = AgencyDelegationRepository(self.session)
         return self
 
     def commit(self) -> None:

@@ -25,6 +25,8 @@ class AuditRecord:
     actor_role_id: int | None
     organization_id: int | None
     on_behalf_of_organization_id: int | None
+    acting_organization_id: int | None
+    delegation_id: int | None
     action: str
     entity_type: str
     entity_id: str

@@ -32,11 +32,38 @@ class TenantScope:
 
 
 @dataclass(frozen=True)
+class OnBehalf:
+    """Who really acts when an agency manager works for an advertiser under a delegation."""
+
+    agency_organization_id: int
+    delegation_id: int
+    advertiser_organization_id: int
+    permissions: frozenset[str] = frozenset()  # what the delegation grants, for rules finer than a route
+
+
+@dataclass(frozen=True)
 class Principal:
+    """The caller as services see them; `on_behalf` set: an agency manager acting as the advertiser's manager."""
+
     user_id: UUID
     role: Role
     organization_id: int | None
     email: str | None = None
+    on_behalf: OnBehalf | None = None
+
+    def acting_for(self, advertiser_organization_id: int, delegation_id: int,
+                   permissions: frozenset[str]) -> Principal:
+        """This agency manager as a manager of the advertiser organization, scoped to it alone."""
+        assert self.organization_id is not None
+        return Principal(self.user_id, Role.ADVERTISER_MANAGER, advertiser_organization_id, self.email,
+                         OnBehalf(self.organization_id, delegation_id, advertiser_organization_id, permissions))
+
+    @property
+    def real(self) -> Principal:
+        """The caller as their profile says (the agency manager, when acting on behalf)."""
+        if self.on_behalf is None:
+            return self
+        return Principal(self.user_id, Role.AGENCY_MANAGER, self.on_behalf.agency_organization_id, self.email)
 
     @property
     def scope(self) -> TenantScope:

@@ -6,7 +6,7 @@ import flask
 
 from shared.config import get_settings
 
-ALLOWED_HEADERS = "Authorization, Content-Type, X-Request-Id, Idempotency-Key"
+ALLOWED_HEADERS = "Authorization, Content-Type, X-Request-Id, Idempotency-Key, X-On-Behalf-Of"
 EXPOSED_HEADERS = ("X-Request-Id, X-Total-Count, X-Page, X-Page-Size, X-Total-Pages, RateLimit-Limit, "
                    "RateLimit-Remaining, RateLimit-Reset, Retry-After")
 MAX_AGE_S = "600"

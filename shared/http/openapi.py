@@ -18,6 +18,7 @@ from werkzeug.routing.converters import AnyConverter, FloatConverter, IntegerCon
 from werkzeug.routing.rules import parse_converter_args
 
 from functions.registry import http_functions
+from shared.domain.agency_delegations import required_permission
 from shared.http.router import Route, Router
 
 TITLE = "Affiliate Backend Platform API"
@@ -195,7 +196,7 @@ def _operation(router: Router, route: Route, refs: Refs, schemas: dict[str, Any]
     }
     if route.action is not None:
         operation["description"] = f"Requires the `{route.action}` permission."
-    parameters = _path_parameters(route.path) + _query_parameters(route, refs, schemas)
+    parameters = _path_parameters(route.path) + _query_parameters(route, refs, schemas) + _on_behalf(route)
     if parameters:
         operation["parameters"] = parameters
     if route.body is not None:
@@ -203,6 +204,24 @@ def _operation(router: Router, route: Route, refs: Refs, schemas: dict[str, Any]
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body_schema}}}
     operation["responses"] = _success(route, refs) | _errors(route)
     return operation
+
+
+def _on_behalf(route: Route) -> list[dict[str, Any]]:
+    """The agency header, on routes an agency may use for an advertiser (naming the permission needed)."""
+    permission = required_permission(route.action) if route.action else None
+    if permission is None:
+        return []
+    return [{"name": "X-On-Behalf-Of", "in": "header", "required": False,
+             "schema": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+             "description": f"Agency managers: act for this advertiser organization under its delegation,"
+                            f" which must grant `{permission.value}`{_export_note(route.action)}."}]
+
+
+def _export_note(action: str | None) -> str:
+    export = required_permission(action, export=True) if action else None
+    if export is None or export is required_permission(action or ""):
+        return ""
+    return f" (`{export.value}` for `format=csv`)"
 
 
 def _path_parameters(path: str) -> list[dict[str, Any]]:

@@ -17,6 +17,8 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 
 from shared.auth.authenticate import identify, load_principal
+from shared.auth.on_behalf import HEADER as ON_BEHALF
+from shared.auth.on_behalf import act_on_behalf
 from shared.auth.policy import authorize
 from shared.config import get_settings
 from shared.domain.errors import DomainError
@@ -159,6 +161,10 @@ def _actor(request: flask.Request, route: Route, request_id: str) -> Actor:
         return Actor(None, None, request_id, ip)
     identity = identify(request)
     principal = load_principal(identity)
+    on_behalf = request.headers.get(ON_BEHALF)
+    if on_behalf is not None:  # an agency manager acting for an advertiser: checked against its delegation
+        export = request.args.get("format") == "csv"
+        principal = act_on_behalf(principal, on_behalf, route.action, export=export)
     authorize(principal, route.action)
     return Actor(principal, identity, request_id, ip)
 
@@ -167,7 +173,8 @@ def _rate_limit(route: Route, actor: Actor) -> dict[str, str]:
     """429 past the caller's budget (per user and organization, or per IP when anonymous)."""
     if not route.rate_limited:
         return {}
-    decision = get_rate_limiter().hit(keys_for(actor.principal, actor.client_ip or "unknown"))
+    principal = actor.principal.real if actor.principal else None  # an agency spends its own budget
+    decision = get_rate_limiter().hit(keys_for(principal, actor.client_ip or "unknown"))
     raise_if_denied(decision)
     return decision.headers()
 

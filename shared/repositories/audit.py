@@ -14,7 +14,8 @@ from shared.domain.paging import PageRequest, PageResult
 from shared.domain.principal import Actor, TenantScope
 
 COLUMNS = ("audit_id, occurred_at, actor_id, actor_role_id, organization_id, on_behalf_of_organization_id,"
-           " action, entity_type, entity_id, changes, request_id, host(client_ip) AS client_ip")
+           " acting_organization_id, delegation_id, action, entity_type, entity_id, changes, request_id,"
+           " host(client_ip) AS client_ip")
 
 
 @dataclass(frozen=True)
@@ -33,14 +34,20 @@ class AuditRepository:
         self._session = session
 
     def record(self, actor: Actor, entry: AuditEntry) -> None:
-        principal = actor.principal
+        """Append an entry; a write made on behalf of an advertiser names the agency, its role and the delegation."""
+        principal = actor.principal.real if actor.principal else None
+        behalf = actor.principal.on_behalf if actor.principal else None
         self._session.execute(
-            "INSERT INTO audit_log (actor_id, actor_role_id, organization_id, action, entity_type, entity_id,"
-            " changes, request_id, client_ip) VALUES (CAST(:actor AS UUID), :role, :org, :action, :etype, :eid,"
+            "INSERT INTO audit_log (actor_id, actor_role_id, organization_id, on_behalf_of_organization_id,"
+            " acting_organization_id, delegation_id, action, entity_type, entity_id, changes, request_id, client_ip)"
+            " VALUES (CAST(:actor AS UUID), :role, :org, :behalf_of, :acting, :delegation, :action, :etype, :eid,"
             " CAST(:changes AS JSONB), :request_id, CAST(:ip AS INET))",
             actor=str(principal.user_id) if principal else None,
             role=int(principal.role) if principal else None,
-            org=entry.organization_id, action=entry.action, etype=entry.entity_type, eid=entry.entity_id,
+            org=entry.organization_id, behalf_of=behalf.advertiser_organization_id if behalf else None,
+            acting=behalf.agency_organization_id if behalf else None,
+            delegation=behalf.delegation_id if behalf else None,
+            action=entry.action, etype=entry.entity_type, eid=entry.entity_id,
             changes=json.dumps(entry.changes, default=str), request_id=actor.request_id, ip=actor.client_ip,
         )
 
@@ -60,7 +67,9 @@ def _filters(scope: TenantScope, where: AuditFilter) -> tuple[str, dict[str, Any
     clauses = ["TRUE"]
     params: dict[str, Any] = {}
     if scope.organization_ids is not None:
-        clauses.append("organization_id = ANY(CAST(:scope AS BIGINT[]))")
+        # an agency also reads what its users did for its clients
+        clauses.append("(organization_id = ANY(CAST(:scope AS BIGINT[]))"
+                       " OR acting_organization_id = ANY(CAST(:scope AS BIGINT[])))")
         params["scope"] = sorted(scope.organization_ids)
     conditions = (
         ("organization_id = :organization_id", "organization_id", where.organization_id),
@@ -84,7 +93,8 @@ def _record(row: Row) -> AuditRecord:
         audit_id=row["audit_id"], occurred_at=row["occurred_at"],
         actor_id=UUID(str(row["actor_id"])) if row["actor_id"] else None,
         actor_role_id=row["actor_role_id"], organization_id=row["organization_id"],
-        on_behalf_of_organization_id=row["on_behalf_of_organization_id"], action=row["action"],
+        on_behalf_of_organization_id=row["on_behalf_of_organization_id"],
+        acting_organization_id=row["acting_organization_id"], delegation_id=row["delegation_id"], action=row["action"],
         entity_type=row["entity_type"], entity_id=row["entity_id"],
         changes=changes if isinstance(changes, dict) else json.loads(changes),
         request_id=row["request_id"], client_ip=row["client_ip"],

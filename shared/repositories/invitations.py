@@ -134,6 +134,20 @@ class InvitationRepository:
                                           id=invitation_id)
         return [], int(total)
 
+    def expire_due(self, limit: int) -> list[Invitation]:
+        """Mark up to `limit` active invitations past their expiry as expired (the expiry job; system scope).
+
+        Concurrent runs skip each other's rows, and an expired row no longer matches: each expires once.
+        """
+        rows = self._session.fetch_all(
+            "UPDATE advertiser_association_invitations SET status = 'expired' WHERE invitation_id IN"
+            " (SELECT invitation_id FROM advertiser_association_invitations WHERE status = 'active'"
+            " AND expires_at <= now() ORDER BY expires_at, invitation_id LIMIT :limit FOR UPDATE SKIP LOCKED)"
+            f" RETURNING {COLUMNS}",
+            limit=limit,
+        )
+        return [_invitation(r) for r in rows]
+
     @contextmanager
     def attempt(self) -> Iterator[None]:
         """A savepoint: a refused redemption undoes its own writes but keeps the transaction (and its log row)."""

@@ -27,7 +27,10 @@ class AuditRead(ReadModel):
     actor_id: UUID | None
     actor_role_id: int | None
     organization_id: int | None
-    on_behalf_of_organization_id: int | None
+    on_behalf_of_organization_id: int | None = Field(
+        description="Set when an agency acted under a delegation: the advertiser organization it acted for.")
+    acting_organization_id: int | None = Field(description="The agency organization whose user acted, if any.")
+    delegation_id: int | None = Field(description="The agency delegation the change was made under, if any.")
     action: str
     entity_type: str
     entity_id: str

@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 from shared.db.uow import UnitOfWork
+from shared.domain.agency_delegations import Permission, require_delegated
 from shared.domain.audit import AuditEntry, diff
 from shared.domain.campaign_terms import TERMS_FIELDS, problem, terms_changes
 from shared.domain.campaigns import (
@@ -68,6 +69,8 @@ def list_advertiser_campaigns(advertiser_id: int, query: CampaignListQuery, page
 def update_campaign(campaign_id: int, cmd: CampaignUpdate, *, uow: UnitOfWork, actor: Actor) -> Campaign:
     """Partial update; a `status` in the body follows the same transitions as the status routes."""
     given = cmd.changes()
+    if given.get("status") is CampaignStatus.ARCHIVED:  # archiving through PUT is still archiving
+        require_delegated(actor, Permission.CAMPAIGN_DELETE)
     with uow:
         current = _visible(uow, campaign_id, for_update=True)
         check_editable(current.status)

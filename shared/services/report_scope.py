@@ -6,7 +6,8 @@ without any synced entity gets an empty filter, which shows nothing and never ca
 
 - advertiser: its advertisers' Everflow ids (every offer of those advertisers, whoever runs it);
 - affiliate: its affiliates' Everflow ids (every offer they run);
-- agency: its own advertisers' ids, plus `delegated_advertiser_ids` (clients' advertisers, issue 8);
+- agency: its own advertisers' ids, plus its clients' (advertiser organizations whose active delegation
+  grants it analytics_view);
 - platform_owner: the whole network.
 """
 
@@ -17,8 +18,10 @@ from dataclasses import dataclass, field, replace
 
 from shared.adapters.everflow.reporting import ReportFilter
 from shared.db.uow import UnitOfWork
+from shared.domain.agency_delegations import Permission
 from shared.domain.errors import NotFound
 from shared.domain.organizations import OrganizationType
+from shared.domain.principal import TenantScope
 from shared.domain.reporting import MappedEntity
 from shared.repositories.report_scope import ReportScopeQueries
 
@@ -102,9 +105,18 @@ def report_scope(organization_id: int, *, uow: UnitOfWork, directory: UnitOfWork
 
 
 def delegated_advertisers(organization_id: int, *, uow: UnitOfWork) -> list[MappedEntity]:
-    """Advertisers of the agency's clients that delegated to it: none until delegations exist (issue 8)."""
-    del organization_id, uow
-    return []
+    """Advertisers of the agency's clients whose active, unexpired delegation grants it analytics_view.
+
+    The delegations are read in the agency's own scope (row-level security shows them to both sides);
+    the clients' advertisers belong to other tenants, so their Everflow ids come from a system-scoped
+    transaction limited to exactly those client organizations.
+    """
+    clients = uow.agency_delegations.clients_granting(organization_id, Permission.ANALYTICS_VIEW)
+    if not clients:
+        return []
+    with UnitOfWork(TenantScope.everything()) as directory:
+        queries = ReportScopeQueries(directory.session)
+        return [advertiser for client in clients for advertiser in queries.mapped(client).advertisers]
 
 
 def _partners(organization_id: int, kind: OrganizationType,

@@ -23,3 +23,7 @@ def test_the_seed_creates_a_synced_catalogue_once(env, sql, everflow) -> None:
     links = sql("SELECT tracking_url FROM tracking_links ORDER BY tracking_link_id")
     assert len(links) == 2 and all(link["tracking_url"] for link in links)
     assert sql("SELECT status FROM organization_associations") == [{"status": "active"}]
+    assert sql("SELECT status FROM agency_delegations") == [{"status": "active"}]
+    intelligence = sql("SELECT count(*) AS n FROM analytics_publishers UNION ALL SELECT count(*) FROM"
+                       " analytics_advertisers UNION ALL SELECT count(*) FROM analytics_publisher_search")
+    assert [row["n"] for row in intelligence] == [2_000, 300, 2_000]

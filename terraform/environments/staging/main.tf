@@ -29,7 +29,7 @@ module "platform" {
   deletion_protection   = true
   redis_tier            = "BASIC"
   redis_memory_gb       = 1
-  max_instances_cap     = 3
+  max_instances_cap     = 2 # every function x 2 instances x pool 4 stays under max_connections (the plan checks it)
   min_instances_enabled = false
 
   waf_preview           = true
