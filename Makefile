@@ -4,10 +4,14 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
+TOOLS := .venv-tools
+TOOLS_STAMP := $(TOOLS)/.installed-$(shell sha1sum requirements-tools.txt | cut -c1-12)
 
-.PHONY: install run test lint unit integration e2e migrate bench clean
+.PHONY: install tools run test lint unit integration e2e migrate bench clean
 
 install: $(STAMP)
+
+tools: $(TOOLS_STAMP)
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -15,10 +19,15 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	rm -f $(VENV)/.installed-* && touch $@
 
+$(TOOLS_STAMP): requirements-tools.txt
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check -r requirements-tools.txt
+	rm -f $(TOOLS)/.installed-* && touch $@
+
 run: install
 	$(PY) -m functions.local
 
-test: install lint
+test: install tools lint
 	$(PY) -m pytest
 
 lint: install
@@ -41,4 +50,4 @@ bench: install
 	$(PY) -m benchmarks
 
 clean:
-	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) .local .pytest_cache .mypy_cache .ruff_cache

@@ -30,7 +30,7 @@ class FunctionSpec:
     concurrency: int = 8
     secrets: tuple[str, ...] = ()
     topic: str | None = None  # Pub/Sub rows: the topic they subscribe to
-    schedule: str | None = None  # schedule rows: unix-cron in UTC (Cloud Scheduler publishes to a topic)
+    schedule: str | None = None  # schedule rows: unix-cron in UTC (Cloud Scheduler calls the function, OIDC)
     local_every_s: int | None = None  # schedule rows: how often `make run` fires them
 
     @property
@@ -301,7 +301,7 @@ FUNCTIONS += (
         trigger=Trigger.SCHEDULE,
         schedule="15 2 * * *",
         local_every_s=3600,
-        timeout_s=1800,  # one network-wide report, then every organization's record charged in batches
+        timeout_s=540,  # under the 600 s push deadline; 10,000 organizations take ~30 s (benchmarks/RESULTS.md)
         memory_mb=1024,
         max_instances=1,
         secrets=(*DATABASE_SECRETS, "EVERFLOW_API_KEY", "STRIPE_SECRET_KEY"),

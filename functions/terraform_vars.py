@@ -7,8 +7,9 @@
 Both environments (`terraform/environments/*`) read the committed file, so the registry stays the
 single source of truth for what is deployed; `tests/unit/test_terraform.py` fails when they drift.
 Everything Terraform needs that follows from a row is computed here, in Python, where it is tested:
-the service-account role, the CPU a concurrency needs, the Pub/Sub topics and the load balancer's
-route rules (with the local router's own precedence).
+the service-account role, the CPU a concurrency needs, the Pub/Sub topics (application topics only:
+Cloud Scheduler calls the scheduled functions over HTTP), and the load balancer's route rules (with the
+local router's own precedence).
 """
 
 from __future__ import annotations
@@ -53,13 +54,6 @@ def role(spec: FunctionSpec) -> str:
     return "webhooks" if any(p.startswith(WEBHOOK_PATH_PREFIX) for p in spec.paths) else "api"
 
 
-def topic(spec: FunctionSpec) -> str | None:
-    """The topic a push subscription delivers from: the row's own, or `schedule-<name>` for schedules."""
-    if spec.trigger is Trigger.SCHEDULE:
-        return f"schedule-{spec.name}"
-    return spec.topic
-
-
 def function_vars(spec: FunctionSpec) -> dict[str, Any]:
     return {
         "entry_point": spec.entry_point,
@@ -74,7 +68,7 @@ def function_vars(spec: FunctionSpec) -> dict[str, Any]:
         "min_instances": spec.min_instances,
         "concurrency": spec.concurrency,
         "secrets": sorted(spec.secrets),
-        "topic": topic(spec),
+        "topic": spec.topic,
         "schedule": spec.schedule,
     }
 
@@ -114,9 +108,9 @@ def routes(specs: list[FunctionSpec]) -> list[dict[str, Any]]:
 
 def terraform_vars(specs: tuple[FunctionSpec, ...] = FUNCTIONS) -> dict[str, Any]:
     functions = {spec.name: function_vars(spec) for spec in specs}
-    topics = {t for t in (topic(spec) for spec in specs) if t} | set(PUBLISHED_TOPICS)
+    topics = {spec.topic for spec in specs if spec.topic} | set(PUBLISHED_TOPICS)
     schedules = {
-        spec.name: {"schedule": spec.schedule, "time_zone": SCHEDULER_TIME_ZONE, "topic": topic(spec)}
+        spec.name: {"schedule": spec.schedule, "time_zone": SCHEDULER_TIME_ZONE, "timeout_s": spec.timeout_s}
         for spec in specs if spec.trigger is Trigger.SCHEDULE
     }
     http = [spec for spec in specs if spec.trigger is Trigger.HTTP]

@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     environment: Environment = Field(default=Environment.DEVELOPMENT, alias="APP_ENV")
     database_url: str = ""
     redis_url: str = ""
+    redis_ca_cert: str = ""  # PEM of the CA of a rediss:// REDIS_URL's server certificate (not a secret)
     supabase_jwt_secret: str = ""
     supabase_jwks_url: str = ""
     jwt_issuer: str = ""

@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from cloudevents.http import CloudEvent
 
 from functions.registry import FunctionSpec, Trigger, event_functions
-from shared.events.envelope import encode_pubsub
 from shared.events.publisher import LocalBus
 
 log = logging.getLogger(__name__)
@@ -31,11 +30,10 @@ def wire_subscribers(bus: LocalBus) -> None:
 
 
 def scheduler_tick(spec: FunctionSpec) -> CloudEvent:
-    """The CloudEvent a Cloud Scheduler job delivers through its Pub/Sub topic."""
-    message_id = uuid.uuid4().hex
-    data = encode_pubsub(message_id, b"{}", {"scheduler": spec.name}, datetime.now(UTC))
-    return CloudEvent({"type": "google.cloud.pubsub.topic.v1.messagePublished", "id": message_id,
-                       "source": f"//pubsub.googleapis.com/projects/local/topics/schedule-{spec.name}"}, data)
+    """The CloudEvent a Cloud Scheduler job posts to its function (terraform/modules/scheduler)."""
+    source = f"//cloudscheduler.googleapis.com/projects/local/locations/local/jobs/schedule-{spec.name}"
+    return CloudEvent({"type": "google.cloud.scheduler.job.v1.executed", "id": uuid.uuid4().hex,
+                       "time": datetime.now(UTC).isoformat(), "source": source}, {})
 
 
 def start_scheduler(stop: threading.Event) -> list[threading.Thread]:

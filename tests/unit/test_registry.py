@@ -63,6 +63,12 @@ def test_http_rows_have_paths_and_event_rows_have_a_topic_or_schedule() -> None:
             assert spec.schedule, spec.name
 
 
+def test_push_invoked_functions_finish_within_the_ack_deadline() -> None:
+    """Pub/Sub pushes (events and schedules) wait at most 600 s; Terraform's precondition refuses more."""
+    slow = [spec.name for spec in FUNCTIONS if spec.trigger is not Trigger.HTTP and spec.timeout_s > 600]
+    assert slow == []
+
+
 def test_main_refuses_names_that_are_not_entry_points() -> None:
     with pytest.raises(AttributeError):
         main.__getattr__("not_a_function")

@@ -173,11 +173,13 @@ def test_topics_and_schedules_come_from_the_registry() -> None:
         if spec.trigger is Trigger.PUBSUB:
             assert spec.topic in tfvars["topics"]
         if spec.trigger is Trigger.SCHEDULE:
-            assert f"schedule-{spec.name}" in tfvars["topics"]
             assert tfvars["schedules"][spec.name] == {
-                "schedule": spec.schedule, "time_zone": "Etc/UTC", "topic": f"schedule-{spec.name}"}
+                "schedule": spec.schedule, "time_zone": "Etc/UTC", "timeout_s": spec.timeout_s}
+            assert tfvars["functions"][spec.name]["topic"] is None
     assert set(tfvars["schedules"]) == {s.name for s in FUNCTIONS if s.trigger is Trigger.SCHEDULE}
     assert set(terraform_vars.PUBLISHED_TOPICS) <= set(tfvars["topics"])
+    # Cloud Scheduler calls the functions over HTTP: no topic exists only for a schedule.
+    assert set(tfvars["topics"]) == {s.topic for s in FUNCTIONS if s.topic} | set(terraform_vars.PUBLISHED_TOPICS)
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -350,6 +352,49 @@ def test_migrations_run_as_a_cloud_run_job_from_the_same_code() -> None:
     assert one(template, "vpc_access")["connector"] == "${var.connector_id}"
 
 
+def test_sync_all_runs_as_a_cloud_run_job_the_everflow_api_may_start() -> None:
+    """SYNC_ALL_CLOUD_RUN_JOB names a job Terraform defines; only the launcher's identity may run it."""
+    functions = module("functions")
+    job = resources(functions, "google_cloud_run_v2_job")["sync_all"]
+    migrations = resources(functions, "google_cloud_run_v2_job")["migrations"]
+    assert job["name"] == "sync-all"
+    template = one(one(job, "template"), "template")
+    container = one(template, "containers")
+    assert container["image"] == one(one(one(migrations, "template"), "template"), "containers")["image"]
+    assert container["command"] == ["launcher"]  # the buildpacks launcher; the args are overridden per run
+    assert container["args"] == ["python", "-m", "functions.sync_all"]
+    assert template["service_account"] == "${var.sync_all_service_account}"
+    assert one(template, "vpc_access")["connector"] == "${var.connector_id}"
+    secrets = [block["env"] for block in container["dynamic"] if "value_source" in str(block)]
+    assert secrets and secrets[0]["for_each"] == "${toset(var.sync_all_secrets)}"
+    # The launcher reads the job's full name from SYNC_ALL_CLOUD_RUN_JOB (shared/adapters/job_launcher.py).
+    assert locals_of(functions)["sync_all_job"] == (
+        "projects/${var.project_id}/locations/${var.region}/jobs/${google_cloud_run_v2_job.sync_all.name}")
+    env = one(_function(), "service_config")["environment_variables"]
+    assert "each.key == var.sync_all_launcher" in env and "SYNC_ALL_CLOUD_RUN_JOB = local.sync_all_job" in env
+    launcher = named_blocks(functions, "variable")["sync_all_launcher"]["default"]
+    spec = next(spec for spec in FUNCTIONS if spec.name == launcher)
+    assert "configured_launcher(" in (ROOT / (spec.module.replace(".", "/") + ".py")).read_text(encoding="utf-8")
+    # Least privilege: run with overrides, on this job only, for the launcher's runtime identity.
+    grant = resources(functions, "google_cloud_run_v2_job_iam_member")["sync_all_launcher"]
+    assert grant["role"] == "roles/run.jobsExecutorWithOverrides"
+    assert grant["name"] == "${google_cloud_run_v2_job.sync_all.name}"
+    assert grant["member"] == "serviceAccount:${var.runtime_emails[var.functions[var.sync_all_launcher].role]}"
+    assert not any("run.jobsExecutor" in text_without_comments(path) or "run.developer" in text_without_comments(path)
+                   for path in TF_FILES if path.parent.name != "functions")
+    # Its own identity, with the secrets of everflow-sync (same sync code) and a database user.
+    platform = module("platform")
+    assert locals_of(platform)["sync_all_secrets"] == '${var.functions["everflow-sync"].secrets}'
+    call = named_blocks(platform, "module")["functions"]
+    assert call["sync_all_service_account"] == "${module.iam.sync_all_email}"
+    assert call["sync_all_secrets"] == "${local.sync_all_secrets}"
+    database_users = named_blocks(platform, "module")["database"]["iam_service_accounts"]
+    assert "sync_all = module.iam.sync_all_email" in database_users
+    iam = module("iam")
+    assert resources(iam, "google_service_account")["sync_all"]["account_id"] == "sync-all"
+    assert "var.sync_all_secrets" in locals_of(iam)["secret_bindings"]
+
+
 # --- secrets and identity ---------------------------------------------------------------------------
 
 SECRET_LITERALS = re.compile(r"sk_(live|test)_|whsec_|-----BEGIN|postgres(ql)?://[^\"$]*:[^\"$]*@|rediss?://:[^\"$]+@")
@@ -371,7 +416,7 @@ def test_no_primitive_roles_and_invoker_only_where_needed() -> None:
         text = text_without_comments(path)
         assert not re.search(r"roles/(owner|editor|viewer)\b", text), path
         if "roles/run.invoker" in text:
-            assert path.parent.name in {"functions", "messaging"}, path
+            assert path.parent.name in {"functions", "messaging", "scheduler"}, path
     public = resources(module("functions"), "google_cloud_run_v2_service_iam_member")["load_balancer_invoker"]
     assert "local.http_functions" in public["for_each"]
     push = resources(module("messaging"), "google_cloud_run_v2_service_iam_member")["push_invoker"]
@@ -385,6 +430,25 @@ def test_one_runtime_service_account_per_role() -> None:
     assert runtime["account_id"] == "fn-${each.key}"
     accounts = set(resources(module("iam"), "google_service_account"))
     assert {"runtime", "pubsub_push", "migrations", "builder", "deployer"} <= accounts
+
+
+def test_the_deployer_may_grant_only_the_platforms_own_project_roles() -> None:
+    """projectIamAdmin only under a modifiedGrantsByRole condition listing the roles Terraform grants."""
+    iam = module("iam")
+    iam_locals = locals_of(iam)
+    assert "roles/resourcemanager.projectIamAdmin" not in iam_locals["deployer_project_roles"]
+    grant = resources(iam, "google_project_iam_member")["deployer_project_iam"]
+    assert grant["role"] == "roles/resourcemanager.projectIamAdmin"
+    expression = one(grant, "condition")["expression"]
+    assert expression.startswith("api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly([")
+    assert "local.delegable_project_roles" in expression
+    names = ("runtime_project_roles", "migrations_project_roles", "sync_all_project_roles", "builder_project_roles")
+    for name in names:
+        assert f"local.{name}" in iam_locals["delegable_project_roles"]
+    granted = {role for name in names for role in iam_locals[name]}
+    assert not any(role.endswith(("admin", "Admin")) or "iam." in role for role in granted), granted
+    project_grants = resources(iam, "google_project_iam_member")
+    assert set(project_grants) == {"runtime", "migrations", "sync_all", "builder", "deployer", "deployer_project_iam"}
 
 
 # --- data --------------------------------------------------------------------------------------------
@@ -431,6 +495,18 @@ def test_high_availability_in_production(env: str, sql: str, redis: str) -> None
     assert cache["connect_mode"] == "PRIVATE_SERVICE_ACCESS"
 
 
+def test_every_function_trusts_the_redis_server_ca_and_no_output_carries_the_auth_string() -> None:
+    """TLS to Memorystore verifies against the instance's CA (REDIS_CA_CERT, see shared/cache.py);
+    the AUTH string is read with gcloud, never through a Terraform output."""
+    env = re.sub(r"\s+", " ", locals_of(module("platform"))["function_env"])
+    assert r'REDIS_CA_CERT = join("\n", module.cache.server_ca_certs)' in env
+    certs = named_blocks(module("cache"), "output")["server_ca_certs"]["value"]
+    assert certs == "${[for cert in google_redis_instance.cache.server_ca_certs : cert.cert]}"
+    for path in TF_FILES:
+        for name, output in named_blocks(parse(path), "output").items():
+            assert "auth_string" not in name and "auth_string" not in str(output["value"]), path
+
+
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_database_connections_fit_max_connections(env: str) -> None:
     """Max instances x pool size (min(concurrency, db_pool_size_max)) fits max_connections (plan checks it too)."""
@@ -443,6 +519,10 @@ def test_database_connections_fit_max_connections(env: str) -> None:
     service = one(_function(), "service_config")
     assert "min(each.value.concurrency, var.db_pool_size_max)" in service["environment_variables"]
     assert "min(f.concurrency, var.db_pool_size_max)" in locals_of(module("platform"))["peak_db_connections"]
+    platform = locals_of(module("platform"))
+    sync_all_runs = platform["sync_all_peak_runs"]
+    assert "local.sync_all_peak_runs * min(5, var.db_pool_size_max)" in platform["peak_db_connections"]
+    assert peak + sync_all_runs * min(5, pool_max) <= call["db_max_connections"], f"{env}: sync-all runs do not fit"
 
 
 def test_no_ingress_from_anywhere_is_allowed() -> None:
@@ -470,7 +550,7 @@ def test_push_subscriptions_use_oidc_and_dead_letter_topics() -> None:
     subscriptions = resources(messaging, "google_pubsub_subscription")
     push = subscriptions["push"]
     assert push["for_each"] == "${local.event_functions}"
-    assert 'f.trigger != "http"' in locals_of(messaging)["event_functions"]
+    assert 'f.trigger == "pubsub"' in locals_of(messaging)["event_functions"]
     config_ = one(push, "push_config")
     oidc = one(config_, "oidc_token")
     assert oidc["service_account_email"] == "${var.push_service_account_email}"
@@ -503,13 +583,41 @@ def test_every_schedule_row_has_a_scheduler_job_with_retries() -> None:
     assert job["schedule"] == "${each.value.schedule}" and job["time_zone"] == "${each.value.time_zone}"
     retry = one(job, "retry_config")
     assert retry["retry_count"] == "${var.retry_count}"
-    target = one(job, "pubsub_target")
-    assert target["topic_name"] == "${var.topic_ids[each.value.topic]}"
+    assert "each.value.timeout_s" in job["attempt_deadline"], "a long run must not count as a failed attempt"
     assert named_blocks(module("platform"), "module")["scheduler"]["schedules"] == "${var.schedules}"
-    # The tick reaches its function through an OIDC push subscription (schedule rows are event rows).
     functions = generated()["functions"]
     for name, schedule in generated()["schedules"].items():
-        assert functions[name]["trigger"] == "schedule" and functions[name]["topic"] == schedule["topic"]
+        assert functions[name]["trigger"] == "schedule" and schedule["timeout_s"] == functions[name]["timeout_s"]
+
+
+def test_every_scheduler_job_uses_oidc() -> None:
+    """Each job calls its function's URL with an OIDC token of the scheduler identity (audience = that URL)."""
+    jobs = [(path, job) for path in TF_FILES for job in resources(parse(path), "google_cloud_scheduler_job").values()]
+    assert jobs
+    for path, job in jobs:
+        assert "pubsub_target" not in job and "app_engine_http_target" not in job, path
+        target = one(job, "http_target")
+        oidc = one(target, "oidc_token")
+        assert target["uri"] == "${var.function_uris[each.key]}"
+        assert oidc["audience"] == target["uri"]
+        assert oidc["service_account_email"] == "${var.service_account_email}"
+        assert target["headers"]["ce-specversion"] and target["headers"]["ce-type"], "a CloudEvent (binary mode)"
+    call = named_blocks(module("platform"), "module")["scheduler"]
+    assert call["service_account_email"] == "${module.iam.scheduler_email}"
+    assert call["function_uris"] == "${module.functions.uris}"
+    iam = module("iam")
+    assert resources(iam, "google_service_account")["scheduler"]["account_id"] == "scheduler"
+    assert named_blocks(iam, "output")["scheduler_email"]["value"] == "${google_service_account.scheduler.email}"
+    assert "google_service_account.scheduler.name" in str(
+        resources(iam, "google_service_account_iam_member")["deployer_acts_as"]["for_each"])
+    # run.invoker for the scheduler identity on exactly the scheduled functions.
+    invoker = resources(module("scheduler"), "google_cloud_run_v2_service_iam_member")["invoker"]
+    assert invoker["for_each"] == "${var.schedules}" and invoker["role"] == "roles/run.invoker"
+    assert invoker["name"] == "${var.function_services[each.key]}"
+    assert invoker["member"] == "serviceAccount:${var.service_account_email}"
+    # No topic, subscription or push binding is left over for a schedule row.
+    assert not any(t.startswith("schedule-") for t in generated()["topics"])
+    assert 'f.trigger == "pubsub"' in locals_of(module("messaging"))["event_functions"]
 
 
 # --- edge ----------------------------------------------------------------------------------------------
@@ -662,15 +770,25 @@ def test_cloudbuild_is_valid_and_runs_test_build_plan_migrate_deploy_smoke() -> 
     for step in steps:
         for dependency in step.get("waitFor", []):
             assert dependency == "-" or ids.index(dependency) < ids.index(step["id"]), step["id"]
-    assert ids.index("test") < ids.index("tf-plan") < ids.index("migrate") < ids.index("deploy") < ids.index(
-        "smoke-test")
+    order = ["test", "build", "tf-apply-migrations-job", "migrate", "tf-plan", "deploy", "smoke-test"]
+    assert [i for i in ids if i in order] == order
     by_id = {step["id"]: step for step in steps}
     assert "make test" in by_id["test"]["args"][-1] and by_id["test"]["name"] == "python:3.11"
+    assert by_id["build"]["waitFor"] == ["test"], "no image is published for a commit whose tests fail"
     assert "migrations" in " ".join(by_id["migrate"]["args"])
     assert "/health" in by_id["smoke-test"]["args"][-1]
+    gate = 'case "${BRANCH_NAME}${TAG_NAME}" in ${_APPLY_REF}) ;; *)'
     for step_id in ("tf-apply-migrations-job", "migrate", "deploy", "smoke-test"):
-        assert "${_APPLY_BRANCH}" in by_id[step_id]["args"][-1], f"{step_id} must be plan-only off the apply branch"
-    assert "plan" in by_id["tf-plan"]["args"]
+        assert by_id[step_id]["args"][-1].lstrip().startswith(gate), f"{step_id} must be plan-only off the apply ref"
+    # What was planned is applied: each apply takes a saved plan file, never a fresh plan.
+    assert "plan" in by_id["tf-plan"]["args"] and "-out=tfplan" in by_id["tf-plan"]["args"]
+    assert by_id["deploy"]["args"][-1].rstrip().endswith("terraform apply -input=false -lock-timeout=5m tfplan")
+    job = by_id["tf-apply-migrations-job"]["args"][-1]
+    assert "-out=migrations.tfplan" in job
+    assert job.rstrip().endswith("terraform apply -input=false -lock-timeout=5m migrations.tfplan")
+    scripts = [" ".join(step.get("args", [])) for step in steps]
+    applies = [line for script in scripts for line in script.splitlines() if "terraform apply" in line]
+    assert len(applies) == 2 and all(line.rstrip().endswith("tfplan") for line in applies)
     for step in steps:
         if step.get("dir"):
             assert step["dir"] == "terraform/environments/${_ENV}"
@@ -679,17 +797,23 @@ def test_cloudbuild_is_valid_and_runs_test_build_plan_migrate_deploy_smoke() -> 
     assert used <= set(build["substitutions"]), "undeclared substitutions"
 
 
-# --- optional: checkov ------------------------------------------------------------------------------------
+# --- checkov --------------------------------------------------------------------------------------------
 
-def test_checkov_finds_no_failed_checks() -> None:
-    """Runs when checkov is on PATH (CI image or a deployer's machine); skips are annotated inline."""
-    checkov = shutil.which("checkov")
-    if checkov is None:
-        pytest.skip("checkov is not installed")
+CHECKOV = ROOT / ".venv-tools" / "bin" / "checkov"  # `make tools` (a dependency of `make test`) installs it
+
+
+def test_checkov_finds_no_failed_checks_and_every_skip_says_why() -> None:
+    checkov = str(CHECKOV) if CHECKOV.exists() else shutil.which("checkov")
+    assert checkov, "checkov is missing: run `make tools` (make test does) or put checkov on PATH"
     result = subprocess.run(
-        [checkov, "-d", str(TF), "--framework", "terraform", "--skip-download", "--compact", "--quiet", "-o", "json"],
+        [checkov, "-d", str(TF), "--framework", "terraform", "--skip-download", "--compact", "-o", "json"],
         capture_output=True, text=True, timeout=600, check=False)
     report = json.loads(result.stdout)
     reports = report if isinstance(report, list) else [report]
     failed = [c["check_id"] + " " + c["resource"] for r in reports for c in r["results"]["failed_checks"]]
+    skipped = [c for r in reports for c in r["results"]["skipped_checks"]]
+    unexplained = [c["check_id"] + " " + c["resource"] for c in skipped
+                   if len((c["check_result"].get("suppress_comment") or "").strip()) < 20]
     assert not failed
+    assert not unexplained, "every `# checkov:skip=ID:reason` needs its reason"
+    assert sum(r["summary"]["passed"] for r in reports) > 100  # it really scanned the modules

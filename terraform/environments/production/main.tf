@@ -25,7 +25,7 @@ module "platform" {
   db_tier                 = "db-custom-4-15360"
   db_availability_type    = "REGIONAL"
   db_disk_size_gb         = 50
-  db_max_connections      = 1200 # at least the functions' peak connections (the plan checks it)
+  db_max_connections      = 1250 # at least the functions' and sync-all runs' peak connections (the plan checks it)
   db_pool_size_max        = 8
   deletion_protection     = true
   redis_tier              = "STANDARD_HA"

@@ -33,12 +33,6 @@ output "redis_port" {
   value       = module.platform.redis_port
 }
 
-output "redis_auth_string" {
-  description = "Memorystore AUTH string (terraform output -raw redis_auth_string)."
-  value       = module.platform.redis_auth_string
-  sensitive   = true
-}
-
 output "secret_ids" {
   description = "Secrets to add versions to."
   value       = module.platform.secret_ids

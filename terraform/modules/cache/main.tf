@@ -1,6 +1,8 @@
 # Memorystore for Redis: the L2 cache, shared rate limits and single-flight locks. Private IP only
 # (private services access), AUTH on, TLS in transit (clients use rediss:// on port 6378 and trust
-# the instance's server CA, output below). Redis down degrades speed, never correctness.
+# only the instance's server CA: the platform passes it to every function as REDIS_CA_CERT).
+# Redis down degrades speed, never correctness. The provider keeps the AUTH string in the state as
+# a computed attribute (auth_string); no output exposes it.
 
 resource "google_redis_instance" "cache" {
   project                 = var.project_id

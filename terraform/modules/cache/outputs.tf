@@ -9,12 +9,8 @@ output "port" {
 }
 
 output "server_ca_certs" {
-  description = "PEM of the server CA the clients must trust (TLS in transit)."
+  description = "PEM of the server CAs the clients must trust (TLS in transit; two while a CA rotates)."
   value       = [for cert in google_redis_instance.cache.server_ca_certs : cert.cert]
 }
 
-output "auth_string" {
-  description = "The AUTH string, for composing the REDIS_URL secret value out of band."
-  value       = google_redis_instance.cache.auth_string
-  sensitive   = true
-}
+# No output of the AUTH string: read it with `gcloud redis instances get-auth-string` (README).

@@ -1,12 +1,17 @@
 # One source archive of the repository root, named by its content hash (a code change gives a new
 # object name, hence a new build of every function), and one Cloud Functions (2nd gen) function per
 # registry row. HTTP rows sit behind the load balancer (ingress internal-and-GCLB); Pub/Sub and
-# schedule rows are CloudEvent functions invoked over HTTP by our own push subscriptions
-# (modules/messaging), so they can have dead-letter topics: ingress internal only, and no
-# event_trigger (the Eventarc-managed subscription cannot carry a dead-letter policy).
+# schedule rows are CloudEvent functions invoked over HTTP, with ingress internal only and no
+# event_trigger: Pub/Sub rows by our own push subscriptions (modules/messaging, so they can have
+# dead-letter topics; the Eventarc-managed subscription cannot carry a dead-letter policy), schedule
+# rows by their Cloud Scheduler job (modules/scheduler, OIDC). Also two Cloud Run jobs from the
+# image Cloud Build builds of the same commit: `migrations` and `sync-all`.
 
 locals {
   http_functions = { for name, f in var.functions : name => f if f.trigger == "http" }
+
+  # What shared/adapters/job_launcher.py expects: projects/<p>/locations/<r>/jobs/<name>.
+  sync_all_job = "projects/${var.project_id}/locations/${var.region}/jobs/${google_cloud_run_v2_job.sync_all.name}"
 }
 
 data "archive_file" "source" {
@@ -64,7 +69,7 @@ resource "google_cloudfunctions2_function" "function" {
       REQUIRED_SECRETS = join(",", each.value.secrets)
       DB_POOL_SIZE     = tostring(min(each.value.concurrency, var.db_pool_size_max))
       LOG_EXECUTION_ID = "true"
-    })
+    }, each.key == var.sync_all_launcher ? { SYNC_ALL_CLOUD_RUN_JOB = local.sync_all_job } : {})
 
     dynamic "secret_environment_variables" {
       for_each = toset(each.value.secrets)
@@ -83,7 +88,7 @@ resource "google_cloudfunctions2_function" "function" {
       error_message = "A concurrency above 1 needs at least 1 vCPU (regenerate the tfvars)."
     }
     precondition {
-      condition     = each.value.trigger == "http" || each.value.timeout_s <= 600
+      condition     = each.value.trigger != "pubsub" || each.value.timeout_s <= 600
       error_message = "Push-invoked functions must finish within the 600 s ack deadline."
     }
   }
@@ -160,4 +165,88 @@ resource "google_cloud_run_v2_job" "migrations" {
       }
     }
   }
+}
+
+# `python -m functions.sync_all`: the long sync-all runs, which a function cannot host (it only has
+# CPU while it answers). The launching function (var.sync_all_launcher) executes it with overridden
+# args `python -m functions.sync_all --kind K --job-id N` (shared/adapters/job_launcher.py); the
+# default args below only say what the job is. Same code, secrets and VPC access as everflow-sync.
+resource "google_cloud_run_v2_job" "sync_all" {
+  project             = var.project_id
+  name                = "sync-all"
+  location            = var.region
+  labels              = var.labels
+  deletion_protection = false
+
+  template {
+    task_count  = 1
+    parallelism = 1
+
+    template {
+      service_account       = var.sync_all_service_account
+      timeout               = var.sync_all_timeout
+      max_retries           = 1 # a retry resumes after the job's cursor (same --job-id)
+      execution_environment = "EXECUTION_ENVIRONMENT_GEN2"
+
+      vpc_access {
+        connector = var.connector_id
+        egress    = "PRIVATE_RANGES_ONLY"
+      }
+
+      containers {
+        image   = var.migrations_image
+        command = ["launcher"]
+        args    = ["python", "-m", "functions.sync_all"]
+
+        resources {
+          limits = {
+            cpu    = "1"
+            memory = "512Mi"
+          }
+        }
+
+        dynamic "env" {
+          for_each = merge(var.env_vars, {
+            REQUIRED_SECRETS = join(",", var.sync_all_secrets)
+            DB_POOL_SIZE     = tostring(min(5, var.db_pool_size_max)) # 4 sync workers + 1 saving progress
+          })
+          content {
+            name  = env.key
+            value = env.value
+          }
+        }
+
+        dynamic "env" {
+          for_each = toset(var.sync_all_secrets)
+          content {
+            name = env.value
+            value_source {
+              secret_key_ref {
+                secret  = var.secret_ids[env.value]
+                version = lookup(var.secret_versions, env.value, "latest")
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = contains(keys(var.functions), var.sync_all_launcher)
+      error_message = "sync_all_launcher must name a registry row (the function serving the sync-all routes)."
+    }
+  }
+}
+
+# The launching function's identity may run this job with overrides, and nothing else of Cloud Run
+# (roles/run.jobsExecutorWithOverrides: run.jobs.run, run.jobs.runWithOverrides, cancel), on this
+# job only.
+resource "google_cloud_run_v2_job_iam_member" "sync_all_launcher" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloud_run_v2_job.sync_all.name
+  role     = "roles/run.jobsExecutorWithOverrides"
+  member   = "serviceAccount:${var.runtime_emails[var.functions[var.sync_all_launcher].role]}"
 }

@@ -17,3 +17,8 @@ output "migrations_job" {
   description = "Name of the migrations Cloud Run job."
   value       = google_cloud_run_v2_job.migrations.name
 }
+
+output "sync_all_job" {
+  description = "The sync-all Cloud Run job (projects/P/locations/R/jobs/sync-all), as SYNC_ALL_CLOUD_RUN_JOB."
+  value       = local.sync_all_job
+}

@@ -44,6 +44,7 @@ variable "source_excludes" {
   default = [
     ".git", ".git/**",
     ".venv", ".venv/**",
+    ".venv-tools", ".venv-tools/**",
     ".local", ".local/**",
     ".ci", ".ci/**",
     ".mypy_cache", ".mypy_cache/**",
@@ -60,6 +61,7 @@ variable "source_excludes" {
     ".gitignore",
     ".gcloudignore",
     "requirements-dev.txt",
+    "requirements-tools.txt",
   ]
 }
 
@@ -134,7 +136,7 @@ variable "public_http_invoker" {
 }
 
 variable "migrations_image" {
-  description = "Image of this repository built by Cloud Build (buildpacks), run by the migrations job."
+  description = "Image of this repository built by Cloud Build (buildpacks), run by the migrations and sync-all jobs."
   type        = string
 }
 
@@ -153,6 +155,28 @@ variable "migrations_secrets" {
   description = "Secrets the migrations job reads as environment variables."
   type        = list(string)
   default     = ["DATABASE_URL"]
+}
+
+variable "sync_all_service_account" {
+  description = "Service account email of the sync-all job."
+  type        = string
+}
+
+variable "sync_all_secrets" {
+  description = "Secrets the sync-all job reads (those of everflow-sync, which runs the same sync code)."
+  type        = list(string)
+}
+
+variable "sync_all_launcher" {
+  description = "The registry row serving the sync-all routes: gets SYNC_ALL_CLOUD_RUN_JOB, and its identity may run the job."
+  type        = string
+  default     = "everflow-api"
+}
+
+variable "sync_all_timeout" {
+  description = "Longest run of the sync-all job; a run stopped here resumes from its cursor when started again."
+  type        = string
+  default     = "21600s"
 }
 
 variable "labels" {

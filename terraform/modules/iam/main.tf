@@ -1,5 +1,6 @@
 # Identities: one runtime service account per function role (api, webhooks, sync, jobs), one for
-# Pub/Sub push (OIDC, run.invoker on the event functions only), one for the migrations job, one
+# Pub/Sub push (OIDC, run.invoker on the Pub/Sub functions only), one for Cloud Scheduler (OIDC,
+# run.invoker on the scheduled functions only), one each for the migrations and sync-all jobs, one
 # that builds the function images and one that Cloud Build runs Terraform as. No primitive roles.
 # Secret Manager secrets are declared here (names only: values are added out of band with
 # `gcloud secrets versions add`) with accessor bindings per secret for the roles that read it.
@@ -18,10 +19,13 @@ locals {
   }
 
   migrations_project_roles = ["roles/cloudsql.client", "roles/cloudsql.instanceUser", "roles/logging.logWriter"]
+  sync_all_project_roles   = ["roles/cloudsql.client", "roles/cloudsql.instanceUser", "roles/logging.logWriter"]
   builder_project_roles    = ["roles/logging.logWriter", "roles/artifactregistry.writer"]
 
   # What Cloud Build's Terraform step may do: administer exactly the services this configuration
-  # manages. Broad by necessity (it creates service accounts and grants roles), but no primitive role.
+  # manages, plus projectIamAdmin under a condition (deployer_project_iam below). Still effectively
+  # an owner of this project's workloads and data (see terraform/README.md, "The deployer"), but no
+  # primitive role and no unconditional project IAM admin.
   deployer_project_roles = [
     "roles/artifactregistry.writer",
     "roles/cloudfunctions.admin",
@@ -36,7 +40,6 @@ locals {
     "roles/monitoring.editor",
     "roles/pubsub.admin",
     "roles/redis.admin",
-    "roles/resourcemanager.projectIamAdmin",
     "roles/run.admin",
     "roles/secretmanager.admin",
     "roles/servicenetworking.networksAdmin",
@@ -44,6 +47,13 @@ locals {
     "roles/storage.admin",
     "roles/vpcaccess.admin",
   ]
+
+  # The only project-level roles this configuration grants to other accounts: the deployer's
+  # projectIamAdmin is conditioned to grant or revoke these and nothing else (no owner, no admin
+  # roles, not its own bindings: changing those takes an Owner).
+  delegable_project_roles = sort(distinct(concat(
+    local.runtime_project_roles, local.migrations_project_roles, local.sync_all_project_roles, local.builder_project_roles,
+  )))
 
   secret_bindings = merge(
     {
@@ -54,6 +64,10 @@ locals {
     {
       for secret in var.migrations_secrets :
       "${secret}:migrations" => { secret = secret, member = google_service_account.migrations.member }
+    },
+    {
+      for secret in var.sync_all_secrets :
+      "${secret}:sync-all" => { secret = secret, member = google_service_account.sync_all.member }
     },
   )
 }
@@ -99,6 +113,28 @@ resource "google_project_iam_member" "migrations" {
   member   = google_service_account.migrations.member
 }
 
+# Cloud Scheduler signs its OIDC tokens as this account (modules/scheduler grants it run.invoker
+# on the scheduled functions only). New projects' Cloud Scheduler service agent may mint them.
+resource "google_service_account" "scheduler" {
+  project      = var.project_id
+  account_id   = "scheduler"
+  display_name = "Cloud Scheduler jobs (OIDC) to the scheduled functions"
+}
+
+# The sync-all Cloud Run job: the database, its secrets (those of everflow-sync) and logs.
+resource "google_service_account" "sync_all" {
+  project      = var.project_id
+  account_id   = "sync-all"
+  display_name = "The sync-all Cloud Run job"
+}
+
+resource "google_project_iam_member" "sync_all" {
+  for_each = toset(local.sync_all_project_roles)
+  project  = var.project_id
+  role     = each.value
+  member   = google_service_account.sync_all.member
+}
+
 resource "google_service_account" "builder" {
   project      = var.project_id
   account_id   = "fn-builder"
@@ -126,7 +162,19 @@ resource "google_project_iam_member" "deployer" {
   member   = google_service_account.deployer.member
 }
 
-# The deployer deploys functions, the job and push subscriptions that run as these accounts.
+resource "google_project_iam_member" "deployer_project_iam" {
+  project = var.project_id
+  role    = "roles/resourcemanager.projectIamAdmin"
+  member  = google_service_account.deployer.member
+
+  condition {
+    title       = "platform-roles-only"
+    description = "Grant and revoke only the project roles of the platform's own service accounts."
+    expression  = "api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly([${join(", ", [for role in local.delegable_project_roles : "'${role}'"])}])"
+  }
+}
+
+# The deployer deploys functions, the jobs, push subscriptions and scheduler jobs that run as these accounts.
 resource "google_service_account_iam_member" "deployer_acts_as_runtime" {
   for_each           = var.runtime_roles
   service_account_id = google_service_account.runtime[each.key].name
@@ -137,7 +185,9 @@ resource "google_service_account_iam_member" "deployer_acts_as_runtime" {
 resource "google_service_account_iam_member" "deployer_acts_as" {
   for_each = {
     pubsub_push = google_service_account.pubsub_push.name
+    scheduler   = google_service_account.scheduler.name
     migrations  = google_service_account.migrations.name
+    sync_all    = google_service_account.sync_all.name
     builder     = google_service_account.builder.name
   }
   service_account_id = each.value
@@ -146,7 +196,7 @@ resource "google_service_account_iam_member" "deployer_acts_as" {
 }
 
 resource "google_secret_manager_secret" "secret" {
-  for_each  = toset(concat(keys(var.secret_consumers), tolist(var.migrations_secrets)))
+  for_each  = toset(concat(keys(var.secret_consumers), tolist(var.migrations_secrets), tolist(var.sync_all_secrets)))
   project   = var.project_id
   secret_id = lower(replace(each.key, "_", "-"))
   labels    = merge(var.labels, { env_var = lower(each.key) })

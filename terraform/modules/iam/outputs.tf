@@ -25,6 +25,17 @@ output "migrations_email" {
   depends_on  = [google_project_iam_member.migrations]
 }
 
+output "scheduler_email" {
+  description = "The identity Cloud Scheduler signs its OIDC tokens as."
+  value       = google_service_account.scheduler.email
+}
+
+output "sync_all_email" {
+  description = "Service account of the sync-all job."
+  value       = google_service_account.sync_all.email
+  depends_on  = [google_project_iam_member.sync_all, google_secret_manager_secret_iam_member.accessor]
+}
+
 output "builder_email" {
   description = "Service account that builds function images."
   value       = google_service_account.builder.email

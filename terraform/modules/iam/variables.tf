@@ -24,6 +24,11 @@ variable "migrations_secrets" {
   default     = ["DATABASE_URL"]
 }
 
+variable "sync_all_secrets" {
+  description = "Secrets the sync-all job reads."
+  type        = set(string)
+}
+
 variable "labels" {
   description = "Labels for the secrets."
   type        = map(string)

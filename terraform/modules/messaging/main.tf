@@ -1,16 +1,16 @@
-# Pub/Sub: the registry's topics; for every Pub/Sub or schedule row a push subscription to its
-# function (OIDC token of the pubsub-push identity, which alone may invoke the event functions),
-# with retry backoff and a dead-letter topic that has its own pull subscription (so nothing
-# dead-lettered is lost), and the IAM the Pub/Sub service agent needs for dead-lettering.
+# Pub/Sub: the registry's topics; for every Pub/Sub row a push subscription to its function (OIDC
+# token of the pubsub-push identity, which alone may invoke those functions), with retry backoff
+# and a dead-letter topic that has its own pull subscription (so nothing dead-lettered is lost),
+# and the IAM the Pub/Sub service agent needs for dead-lettering.
 #
 # The push endpoint carries the topic path (".../projects/P/topics/T"): functions-framework then
 # sets the CloudEvent source to that topic when it converts the push envelope.
 
 locals {
-  event_functions = { for name, f in var.functions : name => f if f.trigger != "http" }
-  app_topics      = [for t in var.topics : t if !startswith(t, "schedule-")]
+  # Schedule rows are called by Cloud Scheduler over HTTP (modules/scheduler), not through Pub/Sub.
+  event_functions = { for name, f in var.functions : name => f if f.trigger == "pubsub" }
   publisher_bindings = {
-    for pair in setproduct(local.app_topics, sort(keys(var.publishers))) :
+    for pair in setproduct(var.topics, sort(keys(var.publishers))) :
     "${pair[0]}:${pair[1]}" => { topic = pair[0], member = var.publishers[pair[1]] }
   }
   pubsub_agent = "serviceAccount:${google_project_service_identity.pubsub.email}"
@@ -120,7 +120,7 @@ resource "google_service_account_iam_member" "agent_token_creator" {
   member             = local.pubsub_agent
 }
 
-# pubsub-push may invoke exactly the event functions.
+# pubsub-push may invoke exactly the Pub/Sub-triggered functions.
 resource "google_cloud_run_v2_service_iam_member" "push_invoker" {
   for_each = local.event_functions
   project  = var.project_id

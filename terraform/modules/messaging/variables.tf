@@ -4,12 +4,12 @@ variable "project_id" {
 }
 
 variable "topics" {
-  description = "Topics from the registry (subscribed and published ones, and schedule-<name> per schedule row)."
+  description = "Topics from the registry (the ones functions subscribe to and the ones the outbox publishes to)."
   type        = list(string)
 }
 
 variable "functions" {
-  description = "The registry rows (generated tfvars); the pubsub and schedule rows get a push subscription."
+  description = "The registry rows (generated tfvars); the pubsub rows get a push subscription."
   type = map(object({
     entry_point   = string
     module        = string
@@ -54,7 +54,7 @@ variable "push_service_account_name" {
 }
 
 variable "publishers" {
-  description = "Static key -> IAM member allowed to publish to the application topics (not schedule-*)."
+  description = "Static key -> IAM member allowed to publish to the application topics."
   type        = map(string)
   default     = {}
 }

@@ -12,13 +12,18 @@ locals {
   }
   http_functions = { for name, f in var.functions : name => f if f.trigger == "http" }
 
+  # The sync-all job runs the same sync code as everflow-sync, so it reads the same secrets.
+  sync_all_secrets = var.functions["everflow-sync"].secrets
+  # At most one sync-all run per syncable kind (advertiser, affiliate, campaign) at a time.
+  sync_all_peak_runs = 3
+
   # Connections the functions can open at most: instances x pool size, where a function's pool is
-  # min(concurrency, db_pool_size_max) (no more connections than concurrent requests); checked
-  # against max_connections.
-  peak_db_connections = sum([
+  # min(concurrency, db_pool_size_max) (no more connections than concurrent requests), plus the
+  # sync-all runs (DB_POOL_SIZE min(5, db_pool_size_max) each); checked against max_connections.
+  peak_db_connections = sum(concat([
     for f in values(var.functions) :
     (var.max_instances_cap == null ? f.max_instances : min(f.max_instances, var.max_instances_cap)) * min(f.concurrency, var.db_pool_size_max)
-  ])
+  ], [local.sync_all_peak_runs * min(5, var.db_pool_size_max)]))
 
   function_env = merge(var.app_env, {
     APP_ENV              = "production"
@@ -30,6 +35,7 @@ locals {
     EXPORTS_BUCKET       = module.storage.exports_bucket
     PUBLIC_BASE_URL      = "https://${var.hostname}"
     CLOUD_SQL_INSTANCE   = module.database.connection_name
+    REDIS_CA_CERT        = join("\n", module.cache.server_ca_certs) # the only CAs the Redis TLS trusts
     LOG_LEVEL            = lookup(var.app_env, "LOG_LEVEL", "INFO")
   })
 
@@ -90,6 +96,7 @@ module "iam" {
   environment      = var.environment
   runtime_roles    = local.runtime_roles
   secret_consumers = local.secret_consumers
+  sync_all_secrets = local.sync_all_secrets
   labels           = local.labels
 
   depends_on = [google_project_service.enabled]
@@ -109,7 +116,7 @@ module "database" {
   labels              = local.labels
   iam_service_accounts = merge(
     { for role in local.runtime_roles : role => module.iam.runtime_emails[role] },
-    { migrations = module.iam.migrations_email },
+    { migrations = module.iam.migrations_email, sync_all = module.iam.sync_all_email },
   )
 
   depends_on = [module.network]
@@ -169,6 +176,8 @@ module "functions" {
     DEPLOY_ENVIRONMENT   = var.environment
     LOG_LEVEL            = "INFO"
   }
+  sync_all_service_account = module.iam.sync_all_email
+  sync_all_secrets         = local.sync_all_secrets
   labels = local.labels
 }
 
@@ -190,14 +199,16 @@ module "messaging" {
 }
 
 module "scheduler" {
-  source     = "../scheduler"
-  project_id = var.project_id
-  region     = var.region
-  schedules  = var.schedules
-  topic_ids  = module.messaging.topic_ids
-  paused     = var.scheduler_paused
+  source                = "../scheduler"
+  project_id            = var.project_id
+  region                = var.region
+  schedules             = var.schedules
+  function_uris         = module.functions.uris
+  function_services     = module.functions.names
+  service_account_email = module.iam.scheduler_email
+  paused                = var.scheduler_paused
 
-  depends_on = [module.messaging]
+  depends_on = [google_project_service.enabled]
 }
 
 module "edge" {

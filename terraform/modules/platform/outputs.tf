@@ -23,6 +23,11 @@ output "migrations_job" {
   value       = module.functions.migrations_job
 }
 
+output "sync_all_job" {
+  description = "The sync-all Cloud Run job the everflow-api function launches (SYNC_ALL_CLOUD_RUN_JOB)."
+  value       = module.functions.sync_all_job
+}
+
 output "database_connection_name" {
   description = "Cloud SQL connection name."
   value       = module.database.connection_name
@@ -51,12 +56,6 @@ output "redis_port" {
 output "redis_server_ca_certs" {
   description = "The Memorystore server CA (clients verify TLS against it)."
   value       = module.cache.server_ca_certs
-}
-
-output "redis_auth_string" {
-  description = "Memorystore AUTH string, for the REDIS_URL secret value."
-  value       = module.cache.auth_string
-  sensitive   = true
 }
 
 output "secret_ids" {

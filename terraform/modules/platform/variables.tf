@@ -45,16 +45,16 @@ variable "functions" {
 }
 
 variable "topics" {
-  description = "Pub/Sub topics of the registry."
+  description = "Pub/Sub topics of the registry (application topics; schedules call their functions over HTTP)."
   type        = list(string)
 }
 
 variable "schedules" {
-  description = "Schedule rows -> {schedule, time_zone, topic}."
+  description = "Schedule rows -> {schedule, time_zone, timeout_s}."
   type = map(object({
     schedule  = string
     time_zone = string
-    topic     = string
+    timeout_s = number
   }))
 }
 

@@ -4,22 +4,32 @@ variable "project_id" {
 }
 
 variable "region" {
-  description = "Cloud Scheduler location."
+  description = "Cloud Scheduler location (also the functions' region)."
   type        = string
 }
 
 variable "schedules" {
-  description = "Schedule row name -> {schedule (unix-cron), time_zone, topic}, from the generated tfvars."
+  description = "Schedule row name -> {schedule (unix-cron), time_zone, timeout_s}, from the generated tfvars."
   type = map(object({
     schedule  = string
     time_zone = string
-    topic     = string
+    timeout_s = number
   }))
 }
 
-variable "topic_ids" {
-  description = "Topic name -> id; each job publishes to its schedule-<name> topic."
+variable "function_uris" {
+  description = "Function name -> Cloud Run URL (the job's target and its OIDC audience)."
   type        = map(string)
+}
+
+variable "function_services" {
+  description = "Function name -> Cloud Run service name (for the invoker bindings)."
+  type        = map(string)
+}
+
+variable "service_account_email" {
+  description = "The scheduler identity: signs the OIDC tokens, gets run.invoker on the scheduled functions only."
+  type        = string
 }
 
 variable "paused" {
@@ -29,7 +39,7 @@ variable "paused" {
 }
 
 variable "retry_count" {
-  description = "Attempts after a failed publish (0-5)."
+  description = "Attempts after a failed call (0-5)."
   type        = number
   default     = 3
 }
