@@ -96,9 +96,14 @@ def run_intelligence_search(bench: Platform, *, publishers: int = 100_000, adver
         _vacuum()
         seed_s = time.perf_counter() - began
         router = importlib.import_module("functions.intelligence").router
-        logging.getLogger("http").setLevel(logging.WARNING)
         brands = _popular_partners(advertiser_domains(advertisers))
-        measured = [_measure(router, query, bench.admin_token, requests) for query in queries(brands)]
+        http_log = logging.getLogger("http")
+        level = http_log.level
+        http_log.setLevel(logging.WARNING)  # no request log line per measured request
+        try:
+            measured = [_measure(router, query, bench.admin_token, requests) for query in queries(brands)]
+        finally:
+            http_log.setLevel(level)  # the caller (a test run, say) keeps its request logs
     return SearchResult(publishers, advertisers, seed_s, requests, measured)
 
 
