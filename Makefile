@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 TOOLS := .venv-tools
 TOOLS_STAMP := $(TOOLS)/.installed-$(shell sha1sum requirements-tools.txt | cut -c1-12)
 
-.PHONY: install tools run test lint unit integration e2e migrate bench clean
+.PHONY: install tools run test lint unit integration e2e migrate bench fuzz load soak chaos clean
 
 install: $(STAMP)
 
@@ -48,6 +48,19 @@ migrate: install
 
 bench: install
 	$(PY) -m benchmarks
+
+# Issue 10, proof under stress: each starts its own servers and writes its figures to benchmarks/RESULTS.md.
+fuzz: install
+	$(PY) -m tests.fuzz
+
+load: install
+	$(PY) -m benchmarks load
+
+soak: install
+	$(PY) -m benchmarks soak
+
+chaos: install
+	$(PY) -m benchmarks.chaos
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .local .pytest_cache .mypy_cache .ruff_cache

@@ -9,9 +9,15 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+import flask
+
 from functions.registry import FUNCTIONS
+from shared.http.errors import json_fallback_errors
 
 __all__ = [spec.entry_point for spec in FUNCTIONS]
+
+if flask.has_app_context():  # functions-framework loads this module inside the app it builds for a function
+    json_fallback_errors(flask.current_app)
 
 
 def __getattr__(name: str) -> Any:

@@ -1,8 +1,9 @@
-"""`python -m benchmarks [cold-start|warm|auth|lists|dashboards|billing-usage|intelligence-search|all]`
+"""`python -m benchmarks [cold-start|warm|auth|lists|dashboards|billing-usage|intelligence-search|load|soak|all]`
 (`make bench`): measure, record.
 
 `all` is cold-start and warm; `auth` (issue 3), `lists` (issue 4, seeds 100k rows per table) and `dashboards`
-(issue 6: 1,000 users across 50 organizations against a delayed Everflow sandbox) run on request. Figures
+(issue 6: 1,000 users across 50 organizations against a delayed Everflow sandbox) run on request, and so
+do `load` and `soak` (issue 10: a mixed locust load against one gunicorn process per function). Figures
 go to benchmarks/RESULTS.md.
 
 With no DATABASE_URL / REDIS_URL an embedded PostgreSQL and Valkey are started in a temporary
@@ -25,6 +26,7 @@ from benchmarks.dashboard_report import report_dashboards
 from benchmarks.dashboards import Options, run_dashboards
 from benchmarks.intelligence_search import report_intelligence_search, run_intelligence_search
 from benchmarks.list_latency import report_lists, run_lists
+from benchmarks.mixed.main import run_load_or_soak
 from benchmarks.servers import Platform, platform
 from benchmarks.warm import choose_generator, report_warm, run_warm
 
@@ -34,7 +36,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                                      description="Cold-start and warm-latency benchmarks of the HTTP functions.")
     parser.add_argument("command", nargs="?",
                         choices=["cold-start", "warm", "auth", "lists", "dashboards", "billing-usage",
-                                 "intelligence-search", "all"],
+                                 "intelligence-search", "load", "soak", "all"],
                         default="all")
     parser.add_argument("--runs", type=int, default=5, help="cold starts per function (default 5)")
     parser.add_argument("--connections", type=int, default=8, help="warm: concurrent connections (default 8)")
@@ -60,6 +62,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="billing-usage: advertiser organizations billed by the daily job (default 10000)")
     parser.add_argument("--publishers", type=int, default=100_000,
                         help="intelligence-search: generated publishers to search (default 100000)")
+    parser.add_argument("--load-users", type=int, default=None,
+                        help="load/soak: simulated locust users (default 300 for load, 100 for soak)")
+    parser.add_argument("--load-seconds", type=float, default=60.0, help="load: measured seconds (default 60)")
+    parser.add_argument("--soak-minutes", type=float, default=30.0, help="soak: minutes (default 30)")
     args = parser.parse_args(argv)
     if args.runs < 1 or args.connections < 1 or args.duration <= 0 or args.warmup < 0:
         parser.error("--runs and --connections must be >= 1, --duration > 0, --warmup >= 0")
@@ -67,6 +73,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--iterations must be >= 10, --requests >= 1")
     if args.organizations < 4 or args.users < args.organizations or args.delay_ms < 0:
         parser.error("--organizations must be >= 4, --users >= --organizations, --delay-ms >= 0")
+    if (args.load_users is not None and args.load_users < 1) or args.load_seconds <= 0 or args.soak_minutes <= 0:
+        parser.error("--load-users must be >= 1, --load-seconds and --soak-minutes > 0")
     return args
 
 
@@ -82,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _exit_on_sigterm)  # unwinds like Ctrl-C, so everything is stopped
     generator = choose_generator(args.generator)
     started = time.perf_counter()
+    held = True  # the soak's verdict: False fails the command
     try:
         with platform() as bench:
             print(f"servers: {bench.servers}; database migrated and seeded", flush=True)
@@ -108,11 +117,14 @@ def main(argv: list[str] | None = None) -> int:
                       f" {', '.join(map(str, options.concurrency))}, Everflow delay {options.delay_ms} ms", flush=True)
                 report_dashboards(run_dashboards(bench, options), bench)
             _run_data_benchmarks(args, bench)
+            if args.command in {"load", "soak"}:
+                held = run_load_or_soak(args.command, bench, users=args.load_users, load_s=args.load_seconds,
+                                        soak_min=args.soak_minutes)
     except KeyboardInterrupt:
         print("interrupted; every process started here was stopped", file=sys.stderr)
         return 130
     print(f"done in {time.perf_counter() - started:.0f} s; recorded in benchmarks/RESULTS.md")
-    return 0
+    return 0 if held else 1
 
 
 def _run_data_benchmarks(args: argparse.Namespace, bench: Platform) -> None:

@@ -7,7 +7,7 @@ import logging
 import functions_framework
 from cloudevents.http import CloudEvent
 
-from shared.services.everflow_reconcile import requeue_drifted, requeue_out_of_date
+from shared.services.everflow_reconcile import requeue_drifted, requeue_links_without_url, requeue_out_of_date
 
 log = logging.getLogger(__name__)
 
@@ -16,4 +16,6 @@ log = logging.getLogger(__name__)
 def everflow_reconcile(cloud_event: CloudEvent) -> None:
     stale = requeue_out_of_date()
     drifted = requeue_drifted()
-    log.info("everflow reconcile re-queued %d stale and %d drifted entities", stale, drifted)
+    links = requeue_links_without_url()
+    log.info("everflow reconcile re-queued %d stale and %d drifted entities, %d links without a URL",
+             stale, drifted, links)

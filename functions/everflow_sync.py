@@ -21,7 +21,8 @@ def handle(message: Message) -> None:
     try:
         if aggregate in SYNCED:
             sync_entity(SYNCED[aggregate], int(message.body["aggregate_id"]))
-        elif aggregate == "tracking_link" and (verb == "created" or message.body["payload"].get("parameters_changed")):
+        elif aggregate == "tracking_link" and (verb in {"created", "resync_requested"}
+                                                or message.body["payload"].get("parameters_changed")):
             generate_tracking_url(int(message.body["aggregate_id"]))
     except SyncFailed as exc:
         raise PermanentFailure(str(exc)) from exc

@@ -24,7 +24,8 @@ ONE = "/api/v1/organizations/<int(min=1, max=9223372036854775807):organization_i
 
 
 @router.route("POST", "/api/v1/public/organizations", action=None, body=OrganizationCreate,
-              response=OrganizationWithExtraRead, status=201, summary="Create an organization (sign-up)")
+              response=OrganizationWithExtraRead, status=201, errors=(403,),  # platform_owner needs an admin
+              summary="Create an organization (sign-up)")
 def create_public(call: Call) -> OrganizationRead:
     uow = UnitOfWork(TenantScope.everything())  # a new tenant has no scope yet; the service decides
     return organization_read(service.create_organization(call.body, uow=uow, actor=call.actor))

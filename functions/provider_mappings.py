@@ -32,7 +32,7 @@ READ, MANAGE = "provider_mappings.read", "provider_mappings.manage"
 
 
 @router.route("GET", f"/api/v1/advertisers/<{ID}:advertiser_id>/provider-mappings/<provider_type>", action=READ,
-              response=AdvertiserMappingEnvelope, summary="Get an advertiser's mapping at a provider")
+              response=AdvertiserMappingEnvelope, errors=(422,), summary="Get an advertiser's mapping at a provider")
 def get_advertiser_mapping(call: Call) -> ReadModel:
     return _get(call, EntityKind.ADVERTISER, call.params["advertiser_id"])
 
@@ -56,7 +56,7 @@ def delete_advertiser_mapping(call: Call) -> None:
 
 
 @router.route("GET", f"/api/v1/affiliates/<{ID}:affiliate_id>/provider-mappings/<provider_type>", action=READ,
-              response=AffiliateMappingEnvelope, summary="Get an affiliate's mapping at a provider")
+              response=AffiliateMappingEnvelope, errors=(422,), summary="Get an affiliate's mapping at a provider")
 def get_affiliate_mapping(call: Call) -> ReadModel:
     return _get(call, EntityKind.AFFILIATE, call.params["affiliate_id"])
 
@@ -80,7 +80,7 @@ def delete_affiliate_mapping(call: Call) -> None:
 
 
 @router.route("GET", f"/api/v1/campaigns/<{ID}:campaign_id>/provider-mappings/<provider_type>", action=READ,
-              response=CampaignMappingEnvelope, summary="Get a campaign's offer mapping at a provider")
+              response=CampaignMappingEnvelope, errors=(422,), summary="Get a campaign's offer mapping at a provider")
 def get_campaign_mapping(call: Call) -> ReadModel:
     return _get(call, EntityKind.CAMPAIGN, call.params["campaign_id"])
 

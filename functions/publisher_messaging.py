@@ -92,6 +92,7 @@ def send(call: Call) -> MessageRead:
 
 
 @router.route("POST", ONE + "/external-messages", action=None, response=MessageRead, status=201,
+              errors=(400, 401, 409, 413, 415, 422),
               summary="The messaging service delivers a message (Authorization: Bearer <MESSAGING_SERVICE_TOKEN>);"
                       " 201 when stored, 200 with the stored message when its external_message_id came before")
 def external(call: Call) -> Reply:

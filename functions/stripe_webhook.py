@@ -28,6 +28,7 @@ class StripeWebhookReceipt(BaseModel):
 
 
 @router.route("POST", "/api/v1/public/webhooks/stripe", action=None, response=StripeWebhookReceipt,
+              errors=(400, 413),  # a missing or wrong signature, a body past the limit
               rate_limited=False,  # Stripe's retries and bursts come from a few addresses; the signature guards
               summary="Stripe webhook (Stripe-Signature over the raw body)")
 def stripe_webhook_event(call: Call) -> StripeWebhookReceipt:

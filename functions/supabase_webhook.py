@@ -18,6 +18,7 @@ router = Router("supabase-webhook", tag="Webhooks")
 
 
 @router.route("POST", "/api/v1/public/webhooks/supabase/new-user", action=None, response=NewUserResult,
+              errors=(400, 401, 413, 415, 422),
               summary="Supabase new-user webhook (Authorization: Bearer <SUPABASE_WEBHOOK_SECRET>)")
 def new_user(call: Call) -> NewUserResult:
     settings = get_settings()

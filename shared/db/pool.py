@@ -57,7 +57,7 @@ class Pool:
             con = self._checkout()
             try:
                 yield con
-            except (InterfaceError, DatabaseUnavailable):
+            except (InterfaceError, DatabaseUnavailable, GeneratorExit):  # GeneratorExit: abandoned, state unknown
                 _close_quietly(con)
                 raise
             except BaseException:

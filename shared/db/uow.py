@@ -76,7 +76,11 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         con = self._stack.enter_context((self._pool or get_pool()).connection())
         self.session = Session(con)
-        self.session.execute(begin_statement(self.scope))
+        try:
+            self.session.execute(begin_statement(self.scope))
+        except BaseException:  # no __exit__ follows a failed __enter__: let the pool discard a dead connection now
+            self._stack.__exit__(*sys.exc_info())
+            raise
         self._open = True
         self.organizations = OrganizationRepository(self.session)
         self.profiles = ProfileRepository(self.session)

@@ -52,7 +52,9 @@ class FieldError(BaseModel):
 class ErrorInfo(BaseModel):
     code: str = Field(description="A stable, machine-readable error code, such as `not_found`.")
     message: str = Field(description="A message safe to show to a person.")
-    details: list[FieldError] | None = Field(default=None, description="The field errors of a validation failure.")
+    details: list[FieldError] | dict[str, Any] | None = Field(
+        default=None, description="The field errors of a validation failure; facts (`code`, `param`, ...) of a"
+                                  " payment provider's refusal.")
 
 
 class Error(BaseModel):
@@ -77,12 +79,14 @@ class ErrorResponse:
 
 
 ERROR_RESPONSES = {
-    400: ErrorResponse("BadRequest", "The body is not valid JSON."),
+    400: ErrorResponse("BadRequest", "The body is not valid JSON, a header is malformed or a business rule refuses"
+                                     " the request."),
     401: ErrorResponse("Unauthenticated", "The bearer token is missing, expired or invalid.", {
         "WWW-Authenticate": {"description": "Why the token was refused.", "schema": {"type": "string"}},
     }),
     403: ErrorResponse("Forbidden", "The caller's role does not allow this."),
     404: ErrorResponse("NotFound", "No such resource (or it belongs to another organization)."),
+    409: ErrorResponse("Conflict", "The resource's current state does not allow this, or it already exists."),
     413: ErrorResponse("PayloadTooLarge", "The body exceeds the size limit."),
     415: ErrorResponse("UnsupportedMediaType", "The body is not sent as application/json."),
     422: ErrorResponse("ValidationFailed", "The request is not valid; `details` lists the fields."),
@@ -293,16 +297,25 @@ def _content(response: Any, refs: Refs) -> dict[str, Any]:
 
 
 def _errors(route: Route) -> dict[str, Any]:
-    statuses = {429, 500, 503}
+    statuses = {429, 500, 503, *route.errors}
     if route.body is not None:
         statuses |= {400, 413, 415, 422}
     if route.query is not None or route.paged:
         statuses.add(422)
     if route.action is not None:
         statuses |= {401, 403}
-    if PATH_VARIABLE.search(route.path):
+    if route.action is not None and route.method != "GET":  # a business rule, a named resource, the current state
+        statuses |= {400, 404, 409}
+    if _on_behalf(route):
+        statuses.add(400)  # a malformed X-On-Behalf-Of
+    if PATH_VARIABLE.search(route.path) or _names_a_resource(route.query):
         statuses.add(404)
     return {str(status): _error_ref(status) for status in sorted(statuses)}
+
+
+def _names_a_resource(query: type[BaseModel] | None) -> bool:
+    """A query naming an organization, campaign, ... by id answers 404 when there is none the caller may see."""
+    return query is not None and any(name.endswith("_id") for name in query.model_fields)
 
 
 def _error_ref(status: int) -> dict[str, str]:

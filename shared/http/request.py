@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import TypeVar
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
 import flask
 from pydantic import BaseModel, ValidationError
@@ -13,6 +14,7 @@ from shared.domain.paging import PageRequest
 from shared.http.errors import HttpError, validation_failed
 
 M = TypeVar("M", bound=BaseModel)
+NUL = "\x00"
 
 
 def read_json(request: flask.Request) -> bytes:
@@ -26,9 +28,10 @@ def read_json(request: flask.Request) -> bytes:
     if len(raw) > limit:
         raise _too_large(limit)
     try:
-        json.loads(raw)
+        document = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise HttpError(400, "malformed_json", "The body is not valid JSON.") from exc
+    refuse_nul(document, "body")
     return raw
 
 
@@ -46,10 +49,40 @@ def parse_json(raw: bytes, model: type[M]) -> M:
 
 def parse_query(request: flask.Request, model: type[M]) -> M:
     """Validate query parameters; a repeated parameter keeps its first value."""
+    values = request.args.to_dict(flat=True)
+    refuse_nul(values, "query")
     try:
-        return model.model_validate(request.args.to_dict(flat=True))
+        return model.model_validate(values)
     except ValidationError as exc:
         raise validation_failed(exc, location="query") from exc
+
+
+def refuse_nul(document: Any, location: str) -> None:
+    """PostgreSQL stores no U+0000 in text or jsonb: refuse it anywhere with a 422 naming the field, not a 500."""
+    field = _nul_field(document, "")
+    if field is not None:
+        raise HttpError(422, "validation_failed", "The request is not valid.", details=[
+            {"field": field or location, "location": location,
+             "message": "must not contain the NUL character (U+0000)", "type": "value_error"}])
+
+
+def _nul_field(value: Any, path: str) -> str | None:
+    """The dotted path of the first string or key holding a NUL ("" for the document itself), None if none does."""
+    if isinstance(value, str):
+        return path if NUL in value else None
+    if isinstance(value, dict):
+        items: Iterable[tuple[str, Any]] = ((str(key), item) for key, item in value.items())
+    elif isinstance(value, list):
+        items = ((str(index), item) for index, item in enumerate(value))
+    else:
+        return None
+    for key, item in items:
+        if NUL in key:
+            return path  # the key itself is not echoed
+        found = _nul_field(item, f"{path}.{key}" if path else key)
+        if found is not None:
+            return found
+    return None
 
 
 def page_request(request: flask.Request, *, default_size: int = 10) -> PageRequest:

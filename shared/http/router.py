@@ -79,6 +79,7 @@ class Route:
     paged: bool = False
     tag: str = ""
     rate_limited: bool = True
+    errors: tuple[int, ...] = ()  # error statuses the handler itself answers (a webhook's own credential check)
 
 
 class Router:
@@ -93,11 +94,11 @@ class Router:
     def route(self, method: str, path: str, *, action: str | None, summary: str,
               body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
               response: Any = None, status: int = 200, paged: bool = False,
-              rate_limited: bool = True) -> Callable[[Handler], Handler]:
+              rate_limited: bool = True, errors: tuple[int, ...] = ()) -> Callable[[Handler], Handler]:
         """Register a handler; `action` names its policy entry, `None` makes it public."""
         def register(handler: Handler) -> Handler:
             route = Route(method, path, handler, action, summary, body, query, response, status, paged, self.tag,
-                          rate_limited)
+                          rate_limited, errors)
             self.routes.append(route)
             self._map.add(Rule(path, methods=[method], endpoint=route))
             return handler
@@ -144,10 +145,17 @@ class Router:
 
     def _match(self, request: flask.Request) -> tuple[Route, dict[str, Any]]:
         adapter = self._map.bind("localhost")
+        if "\x00" in request.path:  # no resource is named with a NUL, and PostgreSQL could not compare one
+            raise HttpError(404, "not_found", "No such route.")
         try:
             route, params = adapter.match(request.path, method=request.method)
         except MethodNotAllowed as exc:
-            allowed = ", ".join(sorted(exc.valid_methods or []))
+            # werkzeug says 405 when another method's rule matches the path's shape, even if its converter then
+            # refuses the value (an id out of range): only methods whose rule really matches the path are allowed.
+            methods = sorted(m for m in exc.valid_methods or [] if adapter.test(request.path, method=m))
+            if not methods:
+                raise HttpError(404, "not_found", "No such route.") from exc
+            allowed = ", ".join(methods)
             raise HttpError(405, "method_not_allowed", f"Use one of: {allowed}.", headers={"Allow": allowed}) from exc
         except NotFound as exc:
             raise HttpError(404, "not_found", "No such route.") from exc

@@ -115,6 +115,13 @@ class TrackingLinkRepository:
         assert row is not None
         return _link(row)
 
+    def without_url(self, *, after_id: int = 0, limit: int = 500) -> list[int]:
+        """Live links still waiting for their Everflow URL, by id (the reconcile job re-queues them)."""
+        rows = self._session.fetch_all(
+            "SELECT tracking_link_id FROM tracking_links WHERE tracking_link_id > :after AND tracking_url IS NULL"
+            " AND status <> 'archived' ORDER BY tracking_link_id LIMIT :limit", after=after_id, limit=limit)
+        return [int(row["tracking_link_id"]) for row in rows]
+
     def list(self, where: LinkFilter, window: Window, scope: TenantScope) -> LinkPage:
         """The page in index order, and its total counted up to the cap: two queries whatever the page size."""
         branches, params = _branches(where, scope)

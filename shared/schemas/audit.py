@@ -8,11 +8,11 @@ from uuid import UUID
 
 from pydantic import Field
 
-from shared.schemas.common import QueryModel, ReadModel
+from shared.schemas.common import PositiveId, QueryModel, ReadModel
 
 
 class AuditQuery(QueryModel):
-    organization_id: int | None = Field(default=None, ge=1)
+    organization_id: PositiveId | None = None  # past bigint, PostgreSQL would refuse the comparison (a 500)
     actor_id: UUID | None = None
     action: str | None = Field(default=None, max_length=100)
     entity_type: str | None = Field(default=None, max_length=50)

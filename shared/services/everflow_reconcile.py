@@ -32,6 +32,22 @@ def requeue_out_of_date(*, batch: int = BATCH) -> int:
     return queued
 
 
+def requeue_links_without_url(*, batch: int = BATCH) -> int:
+    """Write a `tracking_link.resync_requested` event per live link with no URL yet, e.g. one whose
+    generation was dead-lettered while Everflow was down; return the count."""
+    queued = after = 0
+    while True:
+        with UnitOfWork(TenantScope.everything()) as uow:
+            ids = uow.tracking_links.without_url(after_id=after, limit=batch)
+            for link_id in ids:
+                uow.outbox.add(DomainEvent("tracking_link.resync_requested", "tracking_link", str(link_id), None))
+            uow.commit()
+        if not ids:
+            return queued
+        queued += len(ids)
+        after = ids[-1]
+
+
 def _page(kind: EntityKind, after: int, batch: int) -> list[int]:
     with UnitOfWork(TenantScope.everything()) as uow:
         return uow.provider_mappings.out_of_date(kind, after_id=after, limit=batch)

@@ -26,7 +26,7 @@ from shared.adapters.everflow.mapping import (
 )
 from shared.config import get_settings
 from shared.db.uow import UnitOfWork
-from shared.domain.errors import Conflict, DomainError, NotFound
+from shared.domain.errors import Conflict, DomainError, NotFound, ServiceUnavailable
 from shared.domain.events import DomainEvent
 from shared.domain.principal import SYSTEM, TenantScope
 from shared.domain.provider_mappings import (
@@ -75,6 +75,8 @@ def sync_entity(kind: EntityKind, entity_id: int, *, everflow: Everflow | None =
     network_advertiser_id = _ensure_advertiser(entity_id, everflow) if kind is EntityKind.CAMPAIGN else None
     try:
         return _sync(kind, entity_id, everflow, network_advertiser_id)
+    except ServiceUnavailable:  # the database is briefly out of reach: transient, so Pub/Sub redelivers
+        raise
     except DomainError as exc:  # our own rules refuse it (e.g. an offer needs a destination URL)
         _record_failure(kind, entity_id, exc.message, final=True)
         raise SyncFailed(f"{kind.value} {entity_id} cannot be synced: {exc.message}") from exc
