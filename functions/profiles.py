@@ -14,7 +14,8 @@ router = Router("profiles-api", tag="Profiles")
 ONE = "/api/v1/profiles/<uuid:user_id>"
 
 
-@router.route("GET", "/api/v1/users/me", action="users.me", response=ProfileRead, summary="Your own profile")
+@router.route("GET", "/api/v1/users/me", action="users.me", response=ProfileRead, errors=(404,),  # no profile yet
+              summary="Your own profile")
 def me(call: Call) -> ProfileRead:
     return profile_read(service.get_me(uow=UnitOfWork(call.actor.scope), actor=call.actor))
 

@@ -95,7 +95,8 @@ def schema_coverage(document: dict[str, Any]) -> str:
 
 
 def _report(tallies: list[RoleTally], coverage: str, seconds: float, examples: int, examined: int) -> str:
-    rows = [[t.role, str(t.operations), f"{t.requests:,}", str(t.refused_by_server), f"{t.seconds:.0f}",
+    rows = [[t.role, str(t.operations), f"{t.requests:,}", f"{t.real_ids:,} / {t.foreign_ids:,} / {t.real_2xx:,}",
+             str(t.refused_by_server), f"{t.seconds:.0f}",
              ", ".join(f"{name} {count}" for name, count in sorted(t.failures.items())) or "none"]
             for t in tallies]
     total = sum(t.requests for t in tallies)
@@ -119,7 +120,8 @@ def _report(tallies: list[RoleTally], coverage: str, seconds: float, examples: i
         f" caller must not get a 2xx for (`foreign_access`); {real_2xx:,} answered 2xx",
         f"- schema coverage: {coverage}",
         "",
-        table(["role", "operations", "requests", "414 (not checked)", "seconds", "failures by check"], rows),
+        table(["role", "operations", "requests", "real ids / another tenant's / 2xx", "414 (not checked)", "seconds",
+               "failures by check"], rows),
         "",
         "414: the local HTTP server (werkzeug, as `make run` serves) refuses a request line over 64 KiB before the"
         " platform sees it; those answers are counted, not checked.",

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass
 from typing import Any
 
+from functions.local.seed import USERS, demo_user_id
 from tests.fuzz.tenancy import Fetch, TenantMap
 
 _ORGANIZATIONS = "SELECT organization_id AS value, ARRAY[organization_id] AS organizations FROM organizations"
@@ -53,6 +54,8 @@ SOURCES: Mapping[str, str] = {
     "/api/v1/analytics/advertisers/ record_id": _GLOBAL.format(key="id", table="analytics_advertisers"),
     "/api/v1/analytics/affiliates/ record_id": _GLOBAL.format(key="id", table="analytics_publishers"),
 }
+DEMO_ACCOUNTS = "SELECT id::TEXT AS user_id, organization_id FROM profiles WHERE id = ANY(CAST(:ids AS UUID[]))"
+REWRITES = frozenset({"PUT", "PATCH", "DELETE"})
 
 
 @dataclass(frozen=True)
@@ -78,19 +81,37 @@ def _prefix(path: str) -> str:
     return path.split("{", 1)[0]
 
 
+def demo_accounts(fetch: Fetch) -> dict[str, frozenset[Any]]:
+    """The demo users the fuzzer speaks as and their organizations, by the path parameter naming them.
+
+    A real id lets Admin delete the other demo users or rewrite their organizations: the roles fuzzed
+    after it would then speak as nobody. So these are never the object a PUT, PATCH or DELETE rewrites.
+    """
+    rows = fetch(DEMO_ACCOUNTS, ids=[str(demo_user_id(email)) for _, email, _ in USERS])
+    return {"user_id": frozenset(row["user_id"] for row in rows),
+            "organization_id": frozenset(row["organization_id"] for row in rows)}
+
+
+def _rewrites(method: str, path: str, name: str) -> bool:
+    return method.upper() in REWRITES and path.endswith(f"{{{name}}}")
+
+
 class RealIds:
     """The existing objects an operation's path parameters can name, split by the caller's relation to them."""
 
-    def __init__(self, fetch: Fetch, tenants: TenantMap, user_id: uuid.UUID, path: str,
-                 names: Iterable[str]) -> None:
+    def __init__(self, tenants: TenantMap, user_id: uuid.UUID, operation: tuple[str, str], names: Iterable[str],
+                 protected: Mapping[str, Set[Any]]) -> None:
+        method, path = operation
         allowed = tenants.allowed(user_id)
         self._pools: dict[str, tuple[list[RealObject], list[RealObject]]] = {}
         for name in names:
             query = source(path, name)
             if query is None:
                 continue
+            spared = protected.get(name, frozenset()) if _rewrites(method, path, name) else frozenset()
             objects = [RealObject(row["value"], frozenset(row["organizations"]))
-                       for row in sorted(fetch(query), key=lambda row: str(row["value"]))]
+                       for row in sorted(tenants.fetch(query), key=lambda row: str(row["value"]))
+                       if row["value"] not in spared]
             if objects:
                 self._pools[name] = _split(objects, allowed)
 

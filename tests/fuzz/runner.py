@@ -33,7 +33,7 @@ from schemathesis.specs.openapi.checks import (
 
 from functions.local.seed import USERS, demo_user_id
 from shared.auth.tokens import issue
-from tests.fuzz.real_ids import Draw, RealIds
+from tests.fuzz.real_ids import Draw, RealIds, demo_accounts
 from tests.fuzz.tenancy import LEAK_CHECK, TenantMap, cross_tenant_check
 
 BUILT_IN_CHECKS: tuple[schemathesis.CheckFunction, ...] = (
@@ -115,7 +115,7 @@ def fuzz_role(schema: schemathesis.BaseSchema, base_url: str, identity: Identity
     checks = all_checks(tenants)
     started = time.perf_counter()
     with requests.Session() as session:
-        call = _Call(base_url, session, identity, tenants, checks, tally)
+        call = _Call(base_url, session, identity, tenants, demo_accounts(tenants.fetch), checks, tally)
         for operation in operations(schema):
             tally.operations += 1
             for mode in MODES:
@@ -161,6 +161,7 @@ class _Call:
     session: requests.Session
     identity: Identity
     tenants: TenantMap
+    protected: dict[str, frozenset[Any]]  # never rewritten through a real id (tests/fuzz/real_ids.py demo_accounts)
     checks: Iterable[schemathesis.CheckFunction]
     tally: RoleTally
 
@@ -177,7 +178,8 @@ class _Call:
     def real_ids(self, operation: schemathesis.APIOperation) -> RealIds:
         """The objects the operation's path can name now (earlier operations of the run created and deleted some)."""
         names = [parameter.name for parameter in operation.path_parameters]
-        return RealIds(self.tenants.fetch, self.tenants, self.identity.user_id, operation.path, names)
+        return RealIds(self.tenants, self.identity.user_id, (operation.method, operation.path), names,
+                       self.protected)
 
 
 def _fuzz_operation(operation: schemathesis.APIOperation, mode: schemathesis.GenerationMode, examples: int,

@@ -1,8 +1,10 @@
-"""The fuzzer's checks fail on crafted bad answers: a 5xx, an undocumented status, a body off its schema, a leak."""
+"""The fuzzer's checks fail on crafted bad answers: a 5xx, an undocumented status, a body off its schema, a leak,
+a 2xx for another tenant's object."""
 
 from __future__ import annotations
 
 import json
+import random
 import uuid
 from typing import Any
 
@@ -12,7 +14,9 @@ import schemathesis
 
 from shared.auth.tokens import issue
 from shared.domain.roles import Role
-from tests.fuzz.runner import RoleTally, all_checks, check_response
+from shared.http.openapi import openapi_document
+from tests.fuzz.real_ids import Draw, RealIds, source
+from tests.fuzz.runner import FOREIGN_CHECK, RoleTally, all_checks, check_foreign_access, check_response
 from tests.fuzz.tenancy import LEAK_CHECK, TenantMap, organization_ids
 
 SECRET = "unit-test-secret-with-at-least-32-bytes!"
@@ -117,3 +121,53 @@ def test_organization_ids_are_found_in_every_field_that_holds_one() -> None:
                  "allowed_affiliate_org_ids": [7, 8], "acting_organization_id": None,
                  "advertiser_organization": {"organization_id": 10, "name": "x"}, "organization_id": False}]
     assert sorted(organization_ids(document)) == [4, 5, 6, 7, 8, 10]
+
+
+def test_a_2xx_for_another_tenants_object_fails_and_a_refusal_passes(database: Database) -> None:
+    refused, served = answer_on_real_ids(database, 404, {STRANGER}), answer_on_real_ids(database, 200, {STRANGER})
+    assert (refused.failures, refused.real_ids, refused.foreign_ids) == ({}, 1, 1)
+    assert (served.failures, served.real_2xx) == ({FOREIGN_CHECK: 1}, 1)
+
+
+def test_a_2xx_for_an_object_of_a_related_organization_passes(database: Database) -> None:
+    assert not answer_on_real_ids(database, 200, frozenset()).failures
+    database.related.add(STRANGER)  # related since the draw: re-read before it counts
+    assert not answer_on_real_ids(database, 200, {STRANGER}).failures
+
+
+def answer_on_real_ids(database: Database, status: int, foreign_owners: set[int] | frozenset[int]) -> RoleTally:
+    """The foreign-access check on an answer to a request whose path named objects owned by `foreign_owners`."""
+    operation = schemathesis.openapi.from_dict(DOCUMENT)["/api/v1/things"]["get"]
+    response = schemathesis.Response(status_code=status, headers={}, content=b"", request=requests.Request(
+        "GET", "http://127.0.0.1/api/v1/things").prepare(), elapsed=0.01, verify=True)
+    tally = RoleTally("crafted")
+    check_foreign_access(operation.Case(), response, Draw({}, frozenset(foreign_owners)), MANAGER,
+                         TenantMap(database.fetch), tally)
+    return tally
+
+
+def test_real_ids_alternate_related_and_foreign_objects_and_spare_the_demo_accounts(database: Database) -> None:
+    rows = [{"value": OWN, "organizations": [OWN]}, {"value": PARTNER, "organizations": [PARTNER]},
+            {"value": STRANGER, "organizations": [STRANGER]}]
+    tenants = TenantMap(lambda statement, **params: rows if "FROM organizations" in statement
+                        else database.fetch(statement, **params))
+    path = "/api/v1/organizations/{organization_id}"
+    reads = RealIds(tenants, MANAGER, ("GET", path), ["organization_id"], {"organization_id": {OWN}})
+    foreign = reads.draw(random.Random(1), foreign=True)
+    assert (foreign.parameters, foreign.foreign_owners) == ({"organization_id": STRANGER}, {STRANGER})
+    assert reads.draw(random.Random(1), foreign=False).parameters["organization_id"] in {OWN, PARTNER}
+    deletes = RealIds(tenants, MANAGER, ("DELETE", path), ["organization_id"], {"organization_id": {OWN}})
+    assert {deletes.draw(random.Random(seed), foreign=False).parameters["organization_id"]
+            for seed in range(20)} == {PARTNER}
+
+
+def test_every_id_parameter_of_the_served_document_reads_existing_objects() -> None:
+    names = {(path, parameter["name"]) for path, item in openapi_document()["paths"].items()
+             for operation in item.values() for parameter in operation.get("parameters", [])
+             if parameter.get("in") == "path" and parameter["name"].endswith("_id")}
+    assert names and all(source(path, name) for path, name in names)
+
+
+def test_a_user_without_a_profile_yet_is_a_documented_404() -> None:
+    """Found by real ids: Admin deleted a demo user's profile, whose /users/me then answered an undocumented 404."""
+    assert "404" in openapi_document()["paths"]["/api/v1/users/me"]["get"]["responses"]
