@@ -3,48 +3,39 @@
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
 
 import pytest
 
 from shared.domain.roles import Role
-from tests.conftest import User
+from tests.e2e.partners import Side, new_side
 
 BASE = "/api/v1/favorite-publisher-lists"
 STATUSES = ("added", "contacted", "accepted")
 ALLOWED = {("added", "contacted"), ("contacted", "accepted"), ("contacted", "added"), ("accepted", "contacted")}
 
 
-@dataclass(frozen=True)
-class Tenant:
-    org: int
-    manager: User
+@pytest.fixture
+def mine(make_org, make_user) -> Side:
+    return new_side(make_org, make_user, "advertiser")
 
 
 @pytest.fixture
-def mine(make_org, make_user) -> Tenant:
-    org = make_org("advertiser")
-    return Tenant(org, make_user(Role.ADVERTISER_MANAGER, org))
+def theirs(make_org, make_user) -> Side:
+    return new_side(make_org, make_user, "affiliate")
 
 
-@pytest.fixture
-def theirs(make_org, make_user) -> Tenant:
-    org = make_org("affiliate")
-    return Tenant(org, make_user(Role.AFFILIATE_MANAGER, org))
-
-
-def new_list(api, tenant: Tenant, name: str = "Shortlist", **extra) -> dict:
+def new_list(api, tenant: Side, name: str = "Shortlist", **extra) -> dict:
     response = api.post(BASE, json={"name": name, **extra}, headers=tenant.manager.headers)
     assert response.status_code == 201, response.text
     return response.json()["data"]
 
 
-def add(api, tenant: Tenant, list_id: int, domain: str, **extra):
+def add(api, tenant: Side, list_id: int, domain: str, **extra):
     return api.post(f"{BASE}/{list_id}/publishers", json={"publisher_domain": domain, **extra},
                     headers=tenant.manager.headers)
 
 
-def patch_status(api, tenant: Tenant, list_id: int, domain: str, status: str):
+def patch_status(api, tenant: Side, list_id: int, domain: str, status: str):
     return api.request("PATCH", f"{BASE}/{list_id}/publishers/{domain}/status", json={"status": status},
                        headers=tenant.manager.headers)
 

@@ -3,35 +3,27 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from shared.domain.roles import Role
-from tests.conftest import MESSAGING_SERVICE_TOKEN, User
+from tests.conftest import MESSAGING_SERVICE_TOKEN
+from tests.e2e.partners import Side, new_side
 
 BASE = "/api/v1/publisher-messaging/conversations"
 LISTS = "/api/v1/favorite-publisher-lists"
 SERVICE = {"Authorization": f"Bearer {MESSAGING_SERVICE_TOKEN}"}
 
 
-@dataclass(frozen=True)
-class Tenant:
-    org: int
-    manager: User
+@pytest.fixture
+def mine(make_org, make_user) -> Side:
+    return new_side(make_org, make_user, "advertiser")
 
 
 @pytest.fixture
-def mine(make_org, make_user) -> Tenant:
-    org = make_org("advertiser")
-    return Tenant(org, make_user(Role.ADVERTISER_MANAGER, org))
-
-
-@pytest.fixture
-def theirs(make_org, make_user) -> Tenant:
-    org = make_org("affiliate")
-    return Tenant(org, make_user(Role.AFFILIATE_MANAGER, org))
+def theirs(make_org, make_user) -> Side:
+    return new_side(make_org, make_user, "affiliate")
 
 
 @pytest.fixture
@@ -41,18 +33,18 @@ def publishers(sql) -> tuple[str, str]:
     return "news.example", "blog.example"
 
 
-def start(api, tenant: Tenant, domain: str = "news.example", **extra):
+def start(api, tenant: Side, domain: str = "news.example", **extra):
     body = {"publisher_domain": domain, "subject": "Partnership", "initial_message": "Hello!", **extra}
     return api.post(BASE, json=body, headers=tenant.manager.headers)
 
 
-def started(api, tenant: Tenant, domain: str = "news.example", **extra) -> dict:
+def started(api, tenant: Side, domain: str = "news.example", **extra) -> dict:
     response = start(api, tenant, domain, **extra)
     assert response.status_code == 201, response.text
     return response.json()
 
 
-def set_status(api, tenant: Tenant, conversation_id: int, status: str):
+def set_status(api, tenant: Side, conversation_id: int, status: str):
     return api.put(f"{BASE}/{conversation_id}/status", json={"status": status}, headers=tenant.manager.headers)
 
 
