@@ -7,9 +7,11 @@ benchmarks/RESULTS.md (section "API fuzzing (make fuzz)").
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from collections.abc import Iterator
+from types import FrameType
 from typing import Any
 
 import schemathesis
@@ -19,7 +21,7 @@ from shared.db.pool import Pool
 from shared.db.session import transaction
 from shared.db.url import parse_database_url
 from tests.fuzz.platform import running_platform
-from tests.fuzz.runner import CHECK_NAMES, RoleTally, demo_identities, fuzz_role, load_schema, served_document
+from tests.fuzz.runner import CHECK_NAMES, STOP, RoleTally, demo_identities, fuzz_role, load_schema, served_document
 from tests.fuzz.tenancy import TenantMap
 
 DEFAULT_EXAMPLES = 10  # per operation, role and mode (positive, negative): about 18,000 requests
@@ -33,15 +35,21 @@ def main(argv: list[str] | None = None) -> int:
                         help="generated cases per operation, role and mode (default %(default)s)")
     parser.add_argument("--no-record", action="store_true", help="do not write benchmarks/RESULTS.md")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
     started = time.perf_counter()
-    with running_platform() as platform:
-        pool = Pool(parse_database_url(platform.database_url), size=2, statement_timeout_ms=10_000,
-                    connect_timeout_s=5)
-        try:
-            tenants = TenantMap(_fetcher(pool))
-            tallies, coverage = _fuzz(platform.base_url, platform.jwt_secret, tenants, args.examples)
-        finally:
-            pool.close()
+    try:
+        with running_platform() as platform:
+            pool = Pool(parse_database_url(platform.database_url), size=2, statement_timeout_ms=10_000,
+                        connect_timeout_s=5)
+            try:
+                tenants = TenantMap(_fetcher(pool))
+                tallies, coverage = _fuzz(platform.base_url, platform.jwt_secret, tenants, args.examples)
+            finally:
+                pool.close()
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted; every process started here was stopped\n")
+        return 130
     seconds = time.perf_counter() - started
     report = _report(tallies, coverage, seconds, args.examples, tenants.examined)
     sys.stdout.write(report + "\n")
@@ -52,6 +60,14 @@ def main(argv: list[str] | None = None) -> int:
         update_section("fuzz", report)
     failed = sum(sum(t.failures.values()) for t in tallies)
     return 1 if failed or sum(t.requests for t in tallies) < MIN_REQUESTS else 0
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    """The first signal stops the run after the operation being fuzzed; a second one at once."""
+    if STOP.is_set():
+        raise KeyboardInterrupt
+    STOP.set()
+    sys.stderr.write("stopping after this operation (again to stop now)\n")
 
 
 def _fetcher(pool: Pool) -> Any:

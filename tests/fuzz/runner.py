@@ -11,6 +11,7 @@ import collections
 import contextlib
 import itertools
 import random
+import threading
 import time
 import uuid
 import zlib
@@ -46,6 +47,9 @@ REQUEST_TIMEOUT_S = 30
 DOCUMENT_PATH = "/api/v1/openapi.json"
 URI_TOO_LONG = 414
 KEPT_EXAMPLES = 20  # failure descriptions kept per role, for the report
+# Set by `python -m tests.fuzz` on Ctrl-C or SIGTERM. Hypothesis does not let a KeyboardInterrupt raised inside a
+# generated case end the run, so the run stops between operations instead.
+STOP = threading.Event()
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,8 @@ def fuzz_role(schema: schemathesis.BaseSchema, base_url: str, identity: Identity
     with requests.Session() as session:
         call = _Call(base_url, session, identity, tenants, demo_accounts(tenants.fetch), checks, tally)
         for operation in operations(schema):
+            if STOP.is_set():
+                raise KeyboardInterrupt
             tally.operations += 1
             for mode in MODES:
                 _fuzz_operation(operation, mode, examples, call)
